@@ -1,0 +1,239 @@
+"""The `playground` command: no arguments opens the window; `train`, `export`, `info`, `bench`.
+
+Exit status: 0 success, 2 bad input (one line on stderr, `error: ...`), 1 an internal fault,
+130 interrupted. Importing this module loads neither Qt nor torch; the commands import what they
+need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from playground import __version__
+from playground.core.errors import PlaygroundError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one `error:` line, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise PlaygroundError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="playground", description="Neural Playground: build, train and export small "
+                     "neural networks. Without a command, opens the window.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a project headless and write a run folder")
+    train.add_argument("project", help="project file (JSON)")
+    train.add_argument("--epochs", type=int, help="epochs to train (default: the project's)")
+    train.add_argument("--seed", type=int, help="training seed (weights, dropout, shuffling)")
+    train.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    train.add_argument("--output", help="run folder to write (default: runs/<project name>)")
+    train.add_argument("--threads", type=int, help="torch threads (default: cores − 1)")
+    train.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    export = sub.add_parser("export", help="export a trained run as a model file")
+    export.add_argument("run", help="run folder written by 'playground train'")
+    export.add_argument("--format", required=True, choices=("onnx", "pt2", "torchscript", "safetensors", "python"))
+    export.add_argument("--output", required=True, help="file to write")
+    export.add_argument("--with-training", action="store_true",
+                        help="python only: also write <name>_train.py that reproduces the run")
+
+    sub.add_parser("info", help="versions, torch threads and the devices found")
+
+    bench = sub.add_parser("bench", help="training speed against a bare PyTorch loop")
+    bench.add_argument("--configs", default="a,b,c", help="comma-separated: a, b, c (default all)")
+    bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
+    bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(argv)
+        if args.command is None:
+            return _open_window()
+        return {"train": _train, "export": _export, "info": _info, "bench": _bench}[args.command](args)
+    except PlaygroundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # an internal fault: say so plainly; details on demand
+        if os.environ.get("PLAYGROUND_DEBUG"):
+            raise
+        print(f"internal error: {type(err).__name__}: {err} (set PLAYGROUND_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _open_window() -> int:
+    print("The desktop window is not built yet; use 'playground train', 'export', 'info' or 'bench' "
+          "(see 'playground --help').", file=sys.stderr)
+    return 0
+
+
+def _positive(value: int | None, name: str) -> None:
+    if value is not None and value < 0:
+        raise PlaygroundError(f"{name} must be ≥ 0, not {value}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from playground.core.project import load_project
+
+    project = load_project(args.project)
+    _positive(args.epochs, "--epochs")
+    _positive(args.seed, "--seed")
+    if args.threads is not None and args.threads < 1:
+        raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
+    changes = {k: v for k, v in (("epochs", args.epochs), ("seed", args.seed), ("device", args.device)) if v is not None}
+    if changes:
+        project = project.with_training(**changes)
+    if project.training.epochs == 0:
+        raise PlaygroundError("training.epochs is 0 (train until stopped), which suits the window; "
+                              "give --epochs N on the command line")
+    output = Path(args.output) if args.output else Path("runs") / Path(args.project).stem
+    if output.exists() and not output.is_dir():
+        raise PlaygroundError(f"--output {output}: exists and is not a folder")
+
+    import torch
+
+    from playground.core.devices import default_threads
+    from playground.core.rundir import write_run
+    from playground.core.training import Trainer
+
+    torch.set_num_threads(args.threads or default_threads())
+    trainer = Trainer(project)
+    progress = _Progress(project.training.epochs, quiet=args.quiet)
+    interrupted = False
+    try:
+        last = trainer.run(callback=progress.update)
+    except KeyboardInterrupt:
+        interrupted, last = True, None
+    progress.close()
+    metrics = trainer.metrics()
+    if last is not None and last.kind == "diverged":
+        metrics["diverged"] = last.message
+    write_run(output, project, trainer.state_dict(), trainer.history, metrics)
+    if interrupted:
+        print(f"interrupted at epoch {trainer.epoch}; the run so far is in {output}", file=sys.stderr)
+        return 130
+    if last is not None and last.kind == "diverged":
+        print(f"error: {last.message} The run is in {output}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.quiet:
+        print(f"trained {metrics['epochs']} epochs in {metrics['seconds']:.1f} s: {_summary(metrics)}; "
+              f"run written to {output}")
+    return 0
+
+
+def _summary(metrics: dict) -> str:
+    parts = [f"train loss {metrics['train_loss']:.4g}", f"test loss {metrics['test_loss']:.4g}"]
+    if metrics.get("test_accuracy") is not None:
+        parts.append(f"test accuracy {metrics['test_accuracy']:.3f}")
+    if metrics.get("test_r2") is not None:
+        parts.append(f"test R² {metrics['test_r2']:.3f}")
+    return ", ".join(parts)
+
+
+class _Progress:
+    """A progress bar on a terminal, plain lines (about ten) otherwise, nothing when quiet."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total, self.quiet = total, quiet
+        self.tty = sys.stderr.isatty()
+        self.last_draw = 0.0
+        self.every = max(1, total // 10)
+
+    def update(self, snap) -> None:
+        if self.quiet or snap.kind != "epoch":
+            return
+        text = f"epoch {snap.epoch}/{self.total}  train {snap.train_loss:.4g}  test {snap.test_loss:.4g}"
+        if snap.test_accuracy is not None:
+            text += f"  acc {snap.test_accuracy:.3f}"
+        if self.tty:
+            now = time.monotonic()
+            if now - self.last_draw < 0.1 and snap.epoch != self.total:
+                return
+            self.last_draw = now
+            width = 24
+            filled = int(width * snap.epoch / self.total)
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {text}", end="", file=sys.stderr, flush=True)
+        elif snap.epoch % self.every == 0 or snap.epoch == self.total:
+            print(text, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.tty and not self.quiet:
+            print(file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    import torch
+
+    from playground.core.export import export_model
+    from playground.core.rundir import load_run
+
+    if args.with_training and args.format != "python":
+        raise PlaygroundError("--with-training goes with --format python")
+    output = Path(args.output)
+    if output.is_dir():
+        raise PlaygroundError(f"--output {output}: is a folder; give a file name")
+    run = load_run(args.run)
+    sample = torch.as_tensor(run.dataset.x_test)
+    result = export_model(run.model, run.project, args.format, output, sample, with_training=args.with_training)
+    files = ", ".join(str(f) for f in result.files)
+    print(f"exported {args.format}: {files} (read back and checked on batches of "
+          f"{' and '.join(str(b) for b in result.checked_batches)}; largest difference {result.max_difference:.2g})")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    import platform
+    from importlib import metadata
+
+    import torch
+
+    from playground.core.devices import default_threads, list_devices
+
+    print(f"Neural Playground {__version__}")
+    print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}")
+    for package in ("torch", "numpy", "safetensors", "onnx", "onnxruntime", "onnxscript", "PySide6-Essentials",
+                    "pyqtgraph"):
+        try:
+            version = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            version = "not installed"
+        print(f"{package}: {version}")
+    print(f"torch threads: {torch.get_num_threads()} (training uses {default_threads()}: cores − 1)")
+    print("devices:")
+    for device in list_devices():
+        print(f"  {device.name}: {device.description}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from playground.core.bench import run_bench
+
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = [c for c in configs if c not in ("a", "b", "c")]
+    if unknown or not configs:
+        raise PlaygroundError(f"--configs: unknown configuration {', '.join(unknown) or '(none)'}; use a, b, c")
+    if not (math.isfinite(args.seconds) and 0 < args.seconds <= 600):
+        raise PlaygroundError("--seconds must be between 0 and 600")
+    if args.threads < 1:
+        raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
+    run_bench(configs, args.seconds, args.threads)
+    return 0

@@ -1,0 +1,124 @@
+"""`playground bench`: the Trainer's epochs/s against a bare eager PyTorch loop on the same model
+and data, in the same process, for the TensorFlow Playground configurations (a), (b), (c).
+
+The bare loop is what a person would write: zero_grad, forward, loss, backward, optimizer.step
+over the same fixed-order mini-batches, without any per-epoch evaluation. The Trainer does its
+full epoch (including measuring train and test loss and accuracy every epoch).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from playground.core.build import build_model, make_loss, make_optimizer
+from playground.core.spec import Project
+from playground.core.training import Trainer
+
+#: The TensorFlow Playground's own speed on this kind of machine (shared/reference), epochs/s.
+BROWSER_EPOCHS_PER_SECOND = {"a": 6514.0, "b": 601.0, "c": 2050.0}
+
+_TF_INIT = {"init": {"name": "uniform", "low": -0.5, "high": 0.5}, "bias_init": {"name": "constant", "value": 0.1}}
+
+
+def _dense(units: int, activation: str) -> dict:
+    return {"type": "dense", "units": units, "activation": activation, **_TF_INIT}
+
+
+def config(name: str) -> Project:
+    """(a) circle [4,2] tanh; (b) spiral 6×8 tanh; (c) spiral, 7 features, [8,8] relu; 250 train points."""
+    if name == "a":
+        data = {"dataset": "circle", "features": ["x1", "x2"]}
+        layers = [_dense(4, "tanh"), _dense(2, "tanh"), _dense(1, "tanh")]
+        training = {"learning_rate": 0.03, "batch_size": 10}
+    elif name == "b":
+        data = {"dataset": "spiral", "features": ["x1", "x2"]}
+        layers = [_dense(8, "tanh") for _ in range(6)] + [_dense(1, "tanh")]
+        training = {"learning_rate": 0.03, "batch_size": 10}
+    elif name == "c":
+        data = {"dataset": "spiral", "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]}
+        layers = [_dense(8, "relu"), _dense(8, "relu"), _dense(1, "tanh")]
+        training = {"learning_rate": 0.01, "batch_size": 30}
+    else:
+        raise ValueError(f"unknown bench configuration {name!r}")
+    return Project.from_dict({
+        "format": "neural-playground-project", "version": 1,
+        "data": {**data, "samples": 500, "train_fraction": 0.5, "noise": 0.0, "seed": 1},
+        "model": {"layers": layers},
+        "training": {"loss": "mse", "optimizer": "sgd", "epochs": 0, "seed": 0, "device": "cpu", **training}})
+
+
+@dataclass
+class BenchResult:
+    config: str
+    trainer_epochs_per_second: float
+    bare_epochs_per_second: float
+
+    @property
+    def ratio(self) -> float:
+        return self.trainer_epochs_per_second / self.bare_epochs_per_second
+
+    @property
+    def browser_ratio(self) -> float:
+        return self.trainer_epochs_per_second / BROWSER_EPOCHS_PER_SECOND[self.config]
+
+
+def _rate(run_epochs: Callable[[int], None], seconds: float) -> float:
+    """Epochs per second: calibrate the epoch count to about `seconds`, best of three rounds."""
+    run_epochs(2)  # warm-up
+    n, start = 1, time.perf_counter()
+    run_epochs(n)
+    per_epoch = max(time.perf_counter() - start, 1e-6)
+    n = max(3, int(seconds / 3 / per_epoch))
+    best = 0.0
+    for _ in range(3):
+        start = time.perf_counter()
+        run_epochs(n)
+        best = max(best, n / (time.perf_counter() - start))
+    return best
+
+
+def bare_loop(project: Project) -> Callable[[int], None]:
+    """A plain eager PyTorch loop over the same model, data and mini-batches."""
+    trainer = Trainer(project)  # only for identical data tensors and targets
+    model = build_model(project.model, trainer.dataset.input_shape, seed=project.training.seed)
+    loss_fn = make_loss(project.training.loss, trainer.activation)
+    optimizer = make_optimizer(project.training.optimizer, project.training.learning_rate, list(model.parameters()))
+    xs = trainer.x_train.split(project.training.batch_size)
+    ys = trainer.y_train.split(project.training.batch_size)
+
+    def run(epochs: int) -> None:
+        model.train()
+        for _ in range(epochs):
+            for xb, yb in zip(xs, ys):
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+
+    return run
+
+
+def bench_config(name: str, seconds: float = 3.0) -> BenchResult:
+    project = config(name)
+    trainer = Trainer(project)
+    trainer_rate = _rate(lambda n: trainer.run(n), seconds)
+    bare_rate = _rate(bare_loop(project), seconds)
+    return BenchResult(name, trainer_rate, bare_rate)
+
+
+def run_bench(configs: list[str], seconds: float, threads: int,
+              report: Callable[[str], None] = print) -> list[BenchResult]:
+    torch.set_num_threads(threads)
+    report(f"torch {torch.__version__}, {threads} thread(s); epochs/s, best of 3 rounds of ~{seconds / 3:.1f} s")
+    report(f"{'config':<8}{'trainer':>10}{'bare loop':>11}{'ratio':>8}{'vs browser':>12}")
+    results = []
+    for name in configs:
+        result = bench_config(name, seconds)
+        results.append(result)
+        report(f"({name})     {result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
+               f"{result.ratio:>8.2f}{result.browser_ratio:>12.3f}")
+    return results

@@ -1,0 +1,52 @@
+"""Which devices torch can train on here, described for people, and turning a spec's device
+string into a torch.device (or a clear error)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from playground.core.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str          # "cpu", "cuda:0", "mps"
+    description: str   # "NVIDIA H100 80GB HBM3 (79.1 GiB)"
+
+
+def list_devices() -> list[DeviceInfo]:
+    """Every device found: the CPU first, then each CUDA device, then Apple's MPS."""
+    import os
+    import platform
+
+    cpu = platform.processor() or platform.machine() or "CPU"
+    found = [DeviceInfo("cpu", f"{cpu}, {os.cpu_count()} cores")]
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(i)
+            found.append(DeviceInfo(f"cuda:{i}", f"{props.name} ({props.total_memory / 2**30:.1f} GiB)"))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append(DeviceInfo("mps", "Apple Metal (MPS)"))
+    return found
+
+
+def resolve_device(name: str, path: str = "training.device") -> torch.device:
+    """'auto' is CUDA when present, else the CPU; a named device must exist."""
+    available = [d.name for d in list_devices()]
+    if name == "auto":
+        return torch.device("cuda:0" if "cuda:0" in available else "cpu")
+    wanted = "cuda:0" if name == "cuda" else name
+    if wanted not in available:
+        raise ValidationError(path, f"{name} is not available here (found: {', '.join(available)}); "
+                              "use auto or cpu")
+    return torch.device(wanted)
+
+
+def default_threads() -> int:
+    """Cores − 1 (at least 1): leave one core to the user interface."""
+    import os
+
+    return max(1, (os.cpu_count() or 2) - 1)

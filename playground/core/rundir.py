@@ -1,0 +1,128 @@
+"""The run folder `playground train` writes and `playground export` reads:
+
+    project.json       the resolved project (every default filled in)
+    model.safetensors  the trained weights
+    history.csv        one row of metrics per epoch
+    metrics.json       the final metrics (epochs, train_loss, test_loss, seconds, accuracy...)
+
+Every file is written atomically; weights are read only through safetensors (never unpickled)
+and checked against the model the project describes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from playground.core.build import build_model
+from playground.core.data import Dataset, make_dataset
+from playground.core.errors import PlaygroundError
+from playground.core.jsonfile import write_atomic, write_json
+from playground.core.project import load_project, save_project
+from playground.core.shapes import analyze, output_activation
+from playground.core.spec import Project
+from playground.core.training import Snapshot
+
+HISTORY_COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+                   "learning_rate", "samples_per_second", "elapsed")
+MAX_WEIGHTS_BYTES = 4 * 2**30
+
+
+def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike, project: Project | None = None) -> None:
+    from safetensors.torch import save
+
+    metadata = {"format": "neural-playground-weights"}
+    if project is not None:
+        metadata["project"] = json.dumps(project.to_dict())
+    write_atomic(path, save({k: v.detach().cpu().contiguous() for k, v in state.items()}, metadata=metadata))
+
+
+def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Tensors from a safetensors file; any problem is a PlaygroundError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise PlaygroundError(f"{path}: no such weights file") from None
+    if size > MAX_WEIGHTS_BYTES:
+        raise PlaygroundError(f"{path}: {size:,} bytes is more than the {MAX_WEIGHTS_BYTES:,} a weights file may have")
+    raw = path.read_bytes()
+    try:
+        tensors = load(raw)
+    except (SafetensorError, ValueError, RuntimeError, OverflowError) as err:
+        raise PlaygroundError(f"{path}: not a readable safetensors file ({err})") from None
+    return tensors
+
+
+def load_state_into(model: nn.Module, tensors: dict[str, torch.Tensor], source: str) -> None:
+    """Copy weights into `model`, refusing missing, unexpected, mis-shaped or non-finite tensors."""
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise PlaygroundError(f"{source}: the weights do not fit this model (missing: {missing[:3] or 'none'}, "
+                              f"unexpected: {extra[:3] or 'none'})")
+    for key, value in tensors.items():
+        if value.shape != expected[key].shape:
+            raise PlaygroundError(f"{source}: {key} has shape {tuple(value.shape)}, the model needs "
+                                  f"{tuple(expected[key].shape)}")
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise PlaygroundError(f"{source}: {key} contains NaN or infinite values")
+    model.load_state_dict({k: v.to(expected[k].dtype) for k, v in tensors.items()})
+
+
+def history_csv(history: Sequence[Snapshot]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_COLUMNS)
+    for snap in history:
+        row = snap.to_dict()
+        writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_COLUMNS])
+    return out.getvalue()
+
+
+def write_run(folder: str | os.PathLike, project: Project, state: dict[str, torch.Tensor],
+              history: Sequence[Snapshot], metrics: dict) -> None:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_weights(state, folder / "model.safetensors", project)
+    write_atomic(folder / "history.csv", history_csv(history).encode())
+    write_json(folder / "metrics.json", metrics)
+    save_project(project, folder / "project.json")  # last: a folder with project.json is complete
+
+
+@dataclass
+class LoadedRun:
+    project: Project
+    model: nn.Sequential
+    dataset: Dataset
+    encoding: str
+    activation: str
+
+
+def load_run(folder: str | os.PathLike) -> LoadedRun:
+    """The project, the trained model (eval mode, CPU) and its data set from a run folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PlaygroundError(f"{folder}: not a run folder (expected a folder written by 'playground train')")
+    for name in ("project.json", "model.safetensors"):
+        if not (folder / name).is_file():
+            raise PlaygroundError(f"{folder}: {name} is missing; is this a run folder from 'playground train'?")
+    project = load_project(folder / "project.json")
+    analysis = analyze(project)
+    analysis.raise_error()
+    dataset = make_dataset(project.data)
+    model = build_model(project.model, dataset.input_shape)
+    load_state_into(model, load_weights(folder / "model.safetensors"), str(folder / "model.safetensors"))
+    return LoadedRun(project, model.eval(), dataset, analysis.encoding or "real", output_activation(project.model))

@@ -1,0 +1,250 @@
+"""The project as plain dataclasses that round-trip through JSON.
+
+`Project.from_dict` validates everything it reads and raises `ValidationError` naming the key path
+("model.layers[2].units: must be ≥ 1, not 0"). `to_dict` writes the public project format (see
+README.md). Cross-checks between data, model and loss (shapes, label encoding) live in shapes.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from playground.core.errors import ValidationError
+from playground.core.layers import LAYERS
+from playground.core.params import (Param, check_mapping, check_number, check_unknown_keys,
+                                    compact_named, parse_named, suggest, type_name, validate_params,
+                                    validate_value)
+from playground.core.registry import (DATASETS, FEATURES, INITIALIZERS, LOSSES, OPTIMIZERS,
+                                      REGULARIZATIONS, SCHEDULES)
+
+FORMAT = "neural-playground-project"
+VERSION = 1
+MAX_SAMPLES = 1_000_000
+MAX_SEED = 2**31 - 1
+MAX_LAYERS = 256
+DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d{1,2})?)$")
+
+
+def _seed(value: Any, path: str) -> int:
+    return int(check_number(value, path, integer=True, low=0, high=MAX_SEED))
+
+
+@dataclass
+class DataSpec:
+    dataset: str = "circle"
+    samples: int = 500
+    noise: float = 0.0
+    train_fraction: float = 0.5
+    seed: int = 1
+    features: list[str] = field(default_factory=lambda: ["x1", "x2"])
+
+    @property
+    def task(self) -> str:
+        return DATASETS[self.dataset].extra["task"]
+
+    @property
+    def num_classes(self) -> int:
+        return DATASETS[self.dataset].extra["classes"]
+
+    @classmethod
+    def from_dict(cls, raw: Any, path: str = "data") -> "DataSpec":
+        raw = check_mapping(raw, path)
+        check_unknown_keys(raw, ["dataset", "samples", "noise", "train_fraction", "seed", "features"],
+                           path)
+        if "dataset" not in raw:
+            raise ValidationError(f"{path}.dataset", "is missing (one of " + ", ".join(DATASETS) + ")")
+        name = raw["dataset"]
+        if not isinstance(name, str):
+            raise ValidationError(f"{path}.dataset", f"must be a string, not {type_name(name)}")
+        if name not in DATASETS:
+            raise ValidationError(f"{path}.dataset", f'unknown data set "{name}"' + suggest(name, tuple(DATASETS)))
+        samples = check_number(raw.get("samples", DATASETS[name].extra["samples"]), f"{path}.samples",
+                               integer=True, low=4, high=MAX_SAMPLES)
+        noise = check_number(raw.get("noise", 0.0), f"{path}.noise", integer=False, low=0.0, high=0.5)
+        fraction = check_number(raw.get("train_fraction", 0.5), f"{path}.train_fraction", integer=False,
+                                low=0.0, high=1.0, low_exclusive=True)
+        n_train = int(samples * fraction)
+        if n_train < 1 or n_train >= samples:
+            raise ValidationError(f"{path}.train_fraction", f"leaves an empty training or test set with "
+                                  f"{samples} samples; choose a fraction between {1 / samples:.3g} and "
+                                  f"{(samples - 1) / samples:.3g}")
+        seed = _seed(raw.get("seed", 1), f"{path}.seed")
+        features = raw.get("features", ["x1", "x2"])
+        if not isinstance(features, list):
+            raise ValidationError(f"{path}.features", f"must be a list of feature names, not {type_name(features)}")
+        if not features:
+            raise ValidationError(f"{path}.features", "is empty: choose at least one input feature "
+                                  "(" + ", ".join(FEATURES) + ")")
+        for i, f in enumerate(features):
+            if not isinstance(f, str) or f not in FEATURES:
+                raise ValidationError(f"{path}.features[{i}]", f"unknown feature {f!r}" + suggest(str(f), tuple(FEATURES)))
+        if len(set(features)) != len(features):
+            raise ValidationError(f"{path}.features", "lists a feature twice")
+        return cls(name, int(samples), float(noise), float(fraction), seed, list(features))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "samples": self.samples, "noise": self.noise,
+                "train_fraction": self.train_fraction, "seed": self.seed, "features": list(self.features)}
+
+
+@dataclass
+class LayerSpec:
+    """One layer: its kind and its full, validated parameters (defaults filled in)."""
+
+    type: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, type: str, **params: Any) -> "LayerSpec":
+        """A layer with defaults for every parameter not given, validated."""
+        return cls.from_dict({"type": type, **params})
+
+    @classmethod
+    def from_dict(cls, raw: Any, path: str = "layer") -> "LayerSpec":
+        raw = check_mapping(raw, path)
+        if "type" not in raw:
+            raise ValidationError(f"{path}.type", "is missing (one of " + ", ".join(LAYERS) + ")")
+        kind = raw["type"]
+        if not isinstance(kind, str):
+            raise ValidationError(f"{path}.type", f"must be a string, not {type_name(kind)}")
+        if kind not in LAYERS:
+            raise ValidationError(f"{path}.type", f'unknown layer type "{kind}"' + suggest(kind, tuple(LAYERS)))
+        params = validate_params(LAYERS[kind].entry, {k: v for k, v in raw.items() if k != "type"}, path)
+        if "bias_init" in params and INITIALIZERS[params["bias_init"]["name"]].extra["needs_matrix"]:
+            raise ValidationError(f"{path}.bias_init", f'"{params["bias_init"]["name"]}" needs a weight '
+                                  "matrix; for biases use default, zeros, constant, uniform or normal")
+        return cls(kind, params)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
+        for key, value in self.params.items():
+            out[key] = compact_named(INITIALIZERS, value) if key in ("init", "bias_init") else value
+        return out
+
+
+@dataclass
+class ModelSpec:
+    layers: list[LayerSpec] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, raw: Any, path: str = "model") -> "ModelSpec":
+        raw = check_mapping(raw, path)
+        check_unknown_keys(raw, ["layers"], path)
+        layers = raw.get("layers")
+        if not isinstance(layers, list):
+            raise ValidationError(f"{path}.layers", f"must be a list of layers, not {type_name(layers)}")
+        if not layers:
+            raise ValidationError(f"{path}.layers", "is empty: the last layer is the output, so a model "
+                                  "needs at least one (a dense layer)")
+        if len(layers) > MAX_LAYERS:
+            raise ValidationError(f"{path}.layers", f"has {len(layers)} layers; at most {MAX_LAYERS}")
+        return cls([LayerSpec.from_dict(layer, f"{path}.layers[{i}]") for i, layer in enumerate(layers)])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layers": [layer.to_dict() for layer in self.layers]}
+
+
+_TRAIN_PARAMS = (
+    Param("loss", "ref", {"name": "mse"}, "what training minimizes", ref="loss"),
+    Param("optimizer", "ref", {"name": "sgd"}, "how weights are updated", ref="optimizer"),
+    Param("learning_rate", "float", 0.03, "step size η", low=0.0, high=10.0, low_exclusive=True),
+    Param("batch_size", "int", 10, "samples per update", low=1, high=MAX_SAMPLES),
+    Param("epochs", "int", 500, "passes over the training data (0: until stopped)", low=0, high=100_000_000),
+    Param("regularization", "choice", "none", "penalty on the weights", choices=tuple(REGULARIZATIONS)),
+    Param("regularization_rate", "float", 0.0, "penalty strength λ", low=0.0, high=10.0),
+    Param("clip_grad_norm", "optional_float", None, "clip the gradient's norm to this (null: off)",
+          low=0.0, high=1e6, low_exclusive=True),
+    Param("schedule", "ref", {"name": "constant"}, "learning-rate schedule", ref="schedule"),
+    Param("shuffle", "bool", False, "reshuffle the training set every epoch (the TensorFlow "
+          "Playground keeps a fixed order)"),
+    Param("seed", "int", 0, "seed of weights, dropout and shuffling", low=0, high=MAX_SEED),
+    Param("device", "choice", "auto", "where to train", choices=()),
+)
+TRAIN_PARAMS = {p.name: p for p in _TRAIN_PARAMS}
+
+
+@dataclass
+class TrainSpec:
+    loss: dict[str, Any] = field(default_factory=lambda: {"name": "mse"})
+    optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "sgd"})
+    learning_rate: float = 0.03
+    batch_size: int = 10
+    epochs: int = 500
+    regularization: str = "none"
+    regularization_rate: float = 0.0
+    clip_grad_norm: float | None = None
+    schedule: dict[str, Any] = field(default_factory=lambda: {"name": "constant"})
+    shuffle: bool = False
+    seed: int = 0
+    device: str = "auto"
+
+    @classmethod
+    def from_dict(cls, raw: Any, path: str = "training") -> "TrainSpec":
+        raw = check_mapping(raw, path)
+        check_unknown_keys(raw, list(TRAIN_PARAMS), path)
+        values: dict[str, Any] = {}
+        for name, p in TRAIN_PARAMS.items():
+            sub = f"{path}.{name}"
+            if name == "device":
+                device = raw.get("device", "auto")
+                if not isinstance(device, str) or not DEVICE_PATTERN.match(device):
+                    raise ValidationError(sub, f"{device!r} is not a device: use auto, cpu, cuda, cuda:N or mps")
+                values[name] = device
+            else:
+                values[name] = validate_value(p, raw[name], sub) if name in raw else _copy(p.default)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"loss": compact_named(LOSSES, self.loss),
+                "optimizer": compact_named(OPTIMIZERS, self.optimizer),
+                "learning_rate": self.learning_rate, "batch_size": self.batch_size, "epochs": self.epochs,
+                "regularization": self.regularization, "regularization_rate": self.regularization_rate,
+                "clip_grad_norm": self.clip_grad_norm, "schedule": compact_named(SCHEDULES, self.schedule),
+                "shuffle": self.shuffle, "seed": self.seed, "device": self.device}
+
+
+def _copy(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else value
+
+
+@dataclass
+class Project:
+    """A whole project: data, model and training, plus keys this version does not use (kept as-is)."""
+
+    data: DataSpec = field(default_factory=DataSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    training: TrainSpec = field(default_factory=TrainSpec)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> "Project":
+        raw = check_mapping(raw, "")
+        fmt = raw.get("format")
+        if fmt != FORMAT:
+            raise ValidationError("format", f'must be "{FORMAT}" (is this a Neural Playground project?)'
+                                  if fmt is None else f'is {fmt!r}, expected "{FORMAT}"')
+        version = raw.get("version")
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise ValidationError("version", f"must be an integer, not {type_name(version)}")
+        if version > VERSION:
+            raise ValidationError("version", f"is {version}, but this Neural Playground reads up to "
+                                  f"version {VERSION}: update the app")
+        if version < 1:
+            raise ValidationError("version", f"must be ≥ 1, not {version}")
+        for key in ("data", "model", "training"):
+            if key not in raw:
+                raise ValidationError(key, "is missing")
+        extra = {k: v for k, v in raw.items() if k not in ("format", "version", "data", "model", "training")}
+        return cls(DataSpec.from_dict(raw["data"]), ModelSpec.from_dict(raw["model"]),
+                   TrainSpec.from_dict(raw["training"]), extra)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": VERSION, "data": self.data.to_dict(),
+                "model": self.model.to_dict(), "training": self.training.to_dict(), **self.extra}
+
+    def with_training(self, **changes: Any) -> "Project":
+        """A copy with some training settings changed (validated)."""
+        raw = self.training.to_dict() | changes
+        return replace(self, training=TrainSpec.from_dict(raw))

@@ -1,0 +1,387 @@
+"""The Trainer: one model, its optimizer and its data (as tensors already on the device), trained
+in mini-batch steps. It talks to the outside only through `Snapshot`s handed to a callback.
+
+Control is thread-safe and takes effect between steps: `pause`, `resume`, `step_epochs` (while
+paused), `stop`, `set_learning_rate`. The hot loop checks a single attribute per step, so a worker
+thread can train flat out and still react within one step.
+
+One epoch = one pass over the training set in fixed order (or reshuffled, if the spec says so),
+then the training and test loss (and accuracy for classification) are measured with dropout off,
+as the TensorFlow Playground does. A NaN/inf loss restores the last good weights and reports what
+happened and what to try; the trainer stays usable.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+
+from playground.core import probes
+from playground.core.build import build_model, make_loss, make_optimizer, weight_parameters
+from playground.core.data import Dataset, make_dataset
+from playground.core.devices import resolve_device
+from playground.core.errors import ValidationError
+from playground.core.shapes import analyze, check_memory, output_activation
+from playground.core.spec import Project
+from playground.core.targets import encode_targets, predicted_classes
+
+EVAL_CHUNK = 65_536
+
+
+@dataclass
+class Snapshot:
+    """What the trainer reports after an epoch (kind "epoch") or when it ends early.
+
+    kind: "epoch", "stopped" (stop requested mid-epoch) or "diverged" (NaN/inf; `message` says
+    what happened, metrics are those of the last good epoch).
+    """
+
+    kind: str
+    epoch: int
+    step: int
+    train_loss: float
+    test_loss: float
+    train_accuracy: float | None
+    test_accuracy: float | None
+    learning_rate: float
+    samples_per_second: float
+    elapsed: float
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def schedule_factor(schedule: dict, epoch: int, total_epochs: int) -> float:
+    """The multiplier of the base learning rate at `epoch` (0-based)."""
+    name = schedule["name"]
+    if name == "step":
+        return schedule["gamma"] ** (epoch // schedule["step_size"])
+    if name == "exponential":
+        return schedule["gamma"] ** epoch
+    if name == "cosine":
+        period = schedule["period"] or total_epochs
+        t = min(epoch, period) / period
+        low = schedule["min_factor"]
+        return low + 0.5 * (1 - low) * (1 + math.cos(math.pi * t))
+    return 1.0
+
+
+class Trainer:
+    """Trains `project`'s model on its data set. Construct it on the thread that will train."""
+
+    def __init__(self, project: Project, *, dataset: Dataset | None = None, device: str | None = None,
+                 memory_limit: int | None = None) -> None:
+        analysis = analyze(project)
+        analysis.raise_error()
+        check_memory(project, analysis, memory_limit)
+        spec = project.training
+        if spec.schedule["name"] == "cosine" and not spec.schedule["period"] and not spec.epochs:
+            raise ValidationError("training.schedule.period", "set a period: with epochs 0 (until "
+                                  "stopped) the cosine schedule cannot use the run's length")
+        self.project = project
+        self.analysis = analysis
+        self.encoding: str = analysis.encoding or "real"
+        self.activation = output_activation(project.model)
+        self.device = resolve_device(device or spec.device)
+        self.dataset = dataset if dataset is not None else make_dataset(project.data)
+        self.model = build_model(project.model, self.dataset.input_shape, seed=spec.seed).to(self.device)
+        classes = self.dataset.num_classes
+        self.x_train = torch.as_tensor(self.dataset.x_train, device=self.device)
+        self.x_test = torch.as_tensor(self.dataset.x_test, device=self.device)
+        self.y_train = encode_targets(self.dataset.y_train, self.encoding, classes).to(self.device)
+        self.y_test = encode_targets(self.dataset.y_test, self.encoding, classes).to(self.device)
+        self.labels_train = torch.as_tensor(self.dataset.y_train, device=self.device)
+        self.labels_test = torch.as_tensor(self.dataset.y_test, device=self.device)
+        self.loss_fn = make_loss(spec.loss, self.activation)
+        self.base_lr = spec.learning_rate
+        self.optimizer = make_optimizer(spec.optimizer, spec.learning_rate, list(self.model.parameters()))
+        self._weights = weight_parameters(self.model)
+        self._params = list(self.model.parameters())
+        # Plain SGD is applied directly (w -= lr·g, one fused op): torch.optim's per-step
+        # bookkeeping costs more than the whole step of a tiny network. Same arithmetic.
+        self._direct_sgd = spec.optimizer["name"] == "sgd"
+        self._x_all = torch.cat([self.x_train, self.x_test])
+        self._shuffle = torch.Generator().manual_seed(spec.seed)
+        self._fixed_batches = list(zip(self.x_train.split(spec.batch_size), self.y_train.split(spec.batch_size)))
+        self._batches = self._fixed_batches
+        self.epoch = 0
+        self.step = 0
+        self.elapsed = 0.0
+        self.history: list[Snapshot] = []
+        self._next_batch = 0
+        self._epoch_seconds = 0.0
+        self._good = [t.detach().clone() for t in self._state_tensors()]
+        # Control, shared with other threads.
+        self._interrupt = False
+        self._cond = threading.Condition()
+        self._paused = False
+        self._stop = False
+        self._allowed_epochs = 0
+        self._pending_lr: float | None = None
+
+    # ------------------------------------------------------------------ control (any thread)
+
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._interrupt = True
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    def step_epochs(self, count: int = 1) -> None:
+        """While paused, let `count` more epochs run (finishing the current one first)."""
+        with self._cond:
+            self._allowed_epochs += count
+            self._interrupt = True
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._interrupt = True
+            self._cond.notify_all()
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Takes effect at the next step, without a reset; the schedule scales it from then on."""
+        if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            raise ValidationError("training.learning_rate", f"must be a positive number, not {lr!r}")
+        with self._cond:
+            self._pending_lr = float(lr)
+            self._interrupt = True
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    # ------------------------------------------------------------------ training (worker thread)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def _apply_lr(self) -> None:
+        lr = self.base_lr * schedule_factor(self.project.training.schedule, self.epoch,
+                                            self.project.training.epochs)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def _controls(self) -> bool:
+        """Handle pending control requests; wait while paused. True when a stop was requested."""
+        with self._cond:
+            if self._pending_lr is not None:
+                self.base_lr, self._pending_lr = self._pending_lr, None
+                self._apply_lr()
+            while self._paused and self._allowed_epochs == 0 and not self._stop:
+                self._cond.wait()
+                if self._pending_lr is not None:
+                    self.base_lr, self._pending_lr = self._pending_lr, None
+                    self._apply_lr()
+            stopping = self._stop
+            self._stop = False
+            self._interrupt = self._paused
+            return stopping
+
+    def train_epoch(self) -> Snapshot:
+        """Train to the end of the current epoch (or until a stop), then measure and report."""
+        spec = self.project.training
+        if self._next_batch == 0:
+            self._apply_lr()
+            if spec.shuffle:
+                order = torch.randperm(len(self.x_train), generator=self._shuffle).to(self.device)
+                self._batches = list(zip(self.x_train[order].split(spec.batch_size),
+                                         self.y_train[order].split(spec.batch_size)))
+        model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
+        regularize = spec.regularization != "none" and spec.regularization_rate > 0 and self._weights
+        clip = spec.clip_grad_norm
+        start = time.perf_counter()
+        model.train()
+        batches = self._batches
+        first = self._next_batch
+        for i in range(first, len(batches)):
+            if self._interrupt and self._controls():
+                self._next_batch = i
+                self._epoch_seconds += time.perf_counter() - start
+                self.elapsed += time.perf_counter() - start
+                self.step += i - first
+                return self._report("stopped", "stopped by request")
+            xb, yb = batches[i]
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            if regularize:
+                self._regularize()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(self._params, clip)
+            if self._direct_sgd:
+                self._sgd_step(optimizer.param_groups[0]["lr"])
+            else:
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+        seconds = self._epoch_seconds + time.perf_counter() - start
+        self._epoch_seconds = 0.0
+        self.step += len(batches) - first
+        self._next_batch = 0
+        self.epoch += 1
+        self.elapsed += time.perf_counter() - start
+        return self._finish_epoch(seconds)
+
+    def _sgd_step(self, lr: float) -> None:
+        params = [p for p in self._params if p.grad is not None]
+        with torch.no_grad():
+            torch._foreach_add_(params, [p.grad for p in params], alpha=-lr)
+        for p in params:
+            p.grad = None
+
+    def _regularize(self) -> None:
+        spec = self.project.training
+        rate = spec.regularization_rate
+        with torch.no_grad():
+            for w in self._weights:
+                if w.grad is None:
+                    continue
+                if spec.regularization == "l2":
+                    w.grad.add_(w, alpha=rate)
+                else:
+                    w.grad.add_(torch.sign(w), alpha=rate)
+
+    def _finish_epoch(self, seconds: float) -> Snapshot:
+        (train_loss, train_acc), (test_loss, test_acc) = self.evaluate_splits()
+        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+            return self._diverged(train_loss if not math.isfinite(train_loss) else test_loss)
+        self._save_good()
+        samples_per_second = len(self.x_train) / seconds if seconds > 0 else float("inf")
+        snap = Snapshot("epoch", self.epoch, self.step, train_loss, test_loss, train_acc, test_acc,
+                        self.learning_rate, samples_per_second, self.elapsed)
+        self.history.append(snap)
+        return snap
+
+    def _report(self, kind: str, message: str) -> Snapshot:
+        last = self.history[-1] if self.history else None
+        nan = float("nan")
+        return Snapshot(kind, self.epoch, self.step, last.train_loss if last else nan,
+                        last.test_loss if last else nan, last.train_accuracy if last else None,
+                        last.test_accuracy if last else None, self.learning_rate, 0.0, self.elapsed, message)
+
+    def _diverged(self, bad: float) -> Snapshot:
+        what = "NaN" if math.isnan(bad) else "infinite"
+        failed_epoch = self.epoch
+        self._restore_good()
+        self.epoch = self.history[-1].epoch if self.history else 0
+        self.optimizer.state = defaultdict(dict)
+        hint = ("lower the learning rate" + ("" if self.project.training.clip_grad_norm else
+                                             " or add gradient clipping (training.clip_grad_norm)"))
+        message = (f"loss became {what} at epoch {failed_epoch}: {hint}. The weights of epoch "
+                   f"{self.epoch} were restored.")
+        return self._report("diverged", message)
+
+    def _state_tensors(self) -> list[torch.Tensor]:
+        return [t for t in self.model.state_dict(keep_vars=True).values()]
+
+    def _save_good(self) -> None:
+        with torch.no_grad():
+            for good, live in zip(self._good, self._state_tensors()):
+                good.copy_(live)
+
+    def _restore_good(self) -> None:
+        with torch.no_grad():
+            for good, live in zip(self._good, self._state_tensors()):
+                live.copy_(good)
+
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """The model's output for `x`, in evaluation mode (dropout off), chunked, no gradients."""
+        self.model.eval()
+        with torch.inference_mode():
+            return torch.cat([self.model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+
+    def evaluate_splits(self) -> tuple[tuple[float, float | None], tuple[float, float | None]]:
+        """((train loss, accuracy), (test loss, accuracy)); accuracy None for regression.
+        One forward pass over both splits: this runs after every epoch."""
+        out = self.outputs(self._x_all)
+        n = len(self.x_train)
+        results = []
+        with torch.inference_mode():
+            for part, y, labels in ((out[:n], self.y_train, self.labels_train),
+                                    (out[n:], self.y_test, self.labels_test)):
+                loss = float(self.loss_fn(part, y))
+                acc = None
+                if self.encoding != "real":
+                    pred = predicted_classes(part, self.encoding, self.activation)
+                    acc = int((pred == labels).sum()) / len(labels)
+                results.append((loss, acc))
+        return results[0], results[1]
+
+    def run(self, epochs: int | None = None, callback: Callable[[Snapshot], None] | None = None) -> Snapshot | None:
+        """Train `epochs` more epochs (default: up to the spec's epochs; 0 there means until
+        stopped). Returns the last snapshot; ends early on stop or divergence."""
+        if epochs is None:
+            total = self.project.training.epochs
+            target = total if total else None
+        else:
+            target = self.epoch + epochs
+        last = None
+        while target is None or self.epoch < target:
+            if self._interrupt and self._controls():
+                return self._report("stopped", "stopped by request")
+            last = self.train_epoch()
+            with self._cond:
+                if self._paused and self._allowed_epochs > 0 and last.kind == "epoch":
+                    self._allowed_epochs -= 1
+                    self._interrupt = True
+            if callback is not None:
+                callback(last)
+            if last.kind != "epoch":
+                return last
+        return last
+
+    # ------------------------------------------------------------------ probes (worker thread)
+
+    def probe_boundary(self, resolution: int = probes.GRID_RESOLUTION) -> probes.BoundaryProbe:
+        return probes.boundary(self.model, self.project.data.features, self.encoding, self.activation,
+                               resolution=resolution, device=self.device)
+
+    def probe_neurons(self, resolution: int = probes.GRID_RESOLUTION) -> probes.NeuronProbe:
+        return probes.neurons(self.model, self.project.data.features, resolution=resolution,
+                              device=self.device)
+
+    def confusion_matrix(self, split: str = "test") -> np.ndarray:
+        """Counts of (true, predicted) class over the test (or train) split."""
+        x, labels = (self.x_test, self.dataset.y_test) if split == "test" else (self.x_train, self.dataset.y_train)
+        pred = predicted_classes(self.outputs(x), self.encoding, self.activation).cpu().numpy()
+        return probes.confusion_matrix(labels, pred, self.dataset.num_classes)
+
+    # ------------------------------------------------------------------ results
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The weights on the CPU, contiguous (ready for safetensors)."""
+        return {k: v.detach().to("cpu").contiguous() for k, v in self.model.state_dict().items()}
+
+    def metrics(self) -> dict:
+        last = self.history[-1] if self.history else None
+        out = {"epochs": self.epoch, "steps": self.step, "seconds": round(self.elapsed, 4),
+               "train_loss": last.train_loss if last else None, "test_loss": last.test_loss if last else None,
+               "device": str(self.device), "parameters": self.analysis.total_params}
+        if self.encoding != "real":
+            out["train_accuracy"] = last.train_accuracy if last else None
+            out["test_accuracy"] = last.test_accuracy if last else None
+        else:
+            out.update(self.regression_metrics())
+        return out
+
+    def regression_metrics(self) -> dict:
+        """Test RMSE and R² for regression data sets."""
+        pred = self.outputs(self.x_test)[:, 0].double().cpu().numpy()
+        true = self.dataset.y_test.astype(np.float64)
+        rmse = float(np.sqrt(np.mean((pred - true) ** 2)))
+        var = float(np.var(true))
+        r2 = 1.0 - float(np.mean((pred - true) ** 2)) / var if var > 0 else float("nan")
+        return {"test_rmse": rmse, "test_r2": r2}

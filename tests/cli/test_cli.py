@@ -1,0 +1,145 @@
+"""The `playground` command as a user runs it: a real process, its exit status, its files."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, project_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def playground(*args: str, cwd: Path | None = None, timeout: float = 240) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PLAYGROUND_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "playground", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=timeout)
+
+
+def assert_bad_input(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_train_writes_a_complete_run_folder(write_project, tmp_path):
+    project = write_project(project_dict(epochs=15))
+    out = tmp_path / "run"
+    result = playground("train", str(project), "--output", str(out))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json", "model.safetensors", "project.json"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 15
+    for key in ("train_loss", "test_loss", "seconds", "test_accuracy"):
+        assert isinstance(metrics[key], float)
+    rows = list(csv.DictReader((out / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, 16))
+    resolved = json.loads((out / "project.json").read_text())
+    assert resolved["training"]["clip_grad_norm"] is None  # defaults filled in
+    assert "epoch 15/15" in result.stderr  # plain progress lines when not on a terminal
+
+
+def test_train_options_override_the_project(write_project, tmp_path):
+    project = write_project(project_dict(epochs=100))
+    out = tmp_path / "run"
+    result = playground("train", str(project), "--epochs", "3", "--seed", "7", "--device", "cpu",
+                        "--output", str(out), "--quiet")
+    assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+    resolved = json.loads((out / "project.json").read_text())
+    assert resolved["training"]["epochs"] == 3 and resolved["training"]["seed"] == 7
+
+
+def test_spiral_example_reaches_95_percent(tmp_path):
+    out = tmp_path / "spiral"
+    result = playground("train", str(EXAMPLES / "spiral.json"), "--output", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "metrics.json").read_text())["test_accuracy"] >= 0.95
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{", ["not valid JSON", "line 1"]),
+    ('{"format": "neural-playground-project", "version": 1, "data": {"dataset": "spira", ', ["not valid JSON"]),
+    ("just text", ["not valid JSON"]),
+    (b"\x80\x04\x95\x00pickle", ["pickle"]),
+])
+def test_train_refuses_broken_files(write_project, tmp_path, content, words):
+    out = tmp_path / "run"
+    result = playground("train", str(write_project(content)), "--output", str(out))
+    assert_bad_input(result, *words)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("mutate, words", [
+    (lambda r: r["data"].update(dataset="nope"), ["data.dataset", "nope"]),
+    (lambda r: r["model"]["layers"][0].update(type="conv9d"), ["model.layers[0].type"]),
+    (lambda r: r["model"]["layers"][0].update(units=-1), ["model.layers[0].units", "≥ 1"]),
+    (lambda r: r["model"]["layers"][0].update(units="many"), ["model.layers[0].units", "integer"]),
+    (lambda r: r["training"].update(loss="cross_entropy"), ["cross_entropy", "units to 2"]),
+    (lambda r: r["model"]["layers"][0].update(units=60000) or r["model"]["layers"].insert(
+        1, {"type": "dense", "units": 60000}), ["would need", "parameters"]),
+    (lambda r: r["training"].update(device="cuda:7"), ["cuda:7 is not available"]),
+])
+def test_train_refuses_bad_projects(write_project, tmp_path, mutate, words):
+    raw = project_dict()
+    mutate(raw)
+    out = tmp_path / "run"
+    result = playground("train", str(write_project(raw)), "--output", str(out))
+    assert_bad_input(result, *words)
+    assert not out.exists()
+
+
+def test_cli_usage_errors_are_one_line(tmp_path):
+    assert_bad_input(playground("train"), "project")
+    assert_bad_input(playground("train", str(tmp_path / "missing.json")), "no such file")
+    assert_bad_input(playground("export", str(tmp_path), "--format", "gif", "--output", "x"), "gif")
+    assert_bad_input(playground("export", str(tmp_path), "--format", "onnx", "--output", "x.onnx"), "run folder")
+    assert_bad_input(playground("frobnicate"), "frobnicate")
+    assert_bad_input(playground("train", str(EXAMPLES / "tf-default.json"), "--epochs", "-2"), "--epochs")
+
+
+def test_export_every_format_from_a_run(write_project, tmp_path):
+    run = tmp_path / "run"
+    assert playground("train", str(write_project(project_dict(epochs=5))), "--output", str(run), "--quiet").returncode == 0
+    for fmt, name in [("onnx", "m.onnx"), ("pt2", "m.pt2"), ("torchscript", "m.pt"),
+                      ("safetensors", "m.safetensors"), ("python", "m.py")]:
+        result = playground("export", str(run), "--format", fmt, "--output", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+        assert "checked" in result.stdout and (tmp_path / name).is_file()
+    import onnxruntime
+    session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].shape[0] == "batch"
+
+
+def test_info_lists_versions_and_devices():
+    result = playground("info")
+    assert result.returncode == 0, result.stderr
+    assert "torch: 2." in result.stdout and "cpu:" in result.stdout and "torch threads" in result.stdout
+
+
+def test_bench_reports_ratios():
+    result = playground("bench", "--configs", "a", "--seconds", "0.3")
+    assert result.returncode == 0, result.stderr
+    row = [line for line in result.stdout.splitlines() if line.startswith("(a)")][0]
+    trainer, bare, ratio, browser = (float(v) for v in row.split()[1:])
+    assert trainer > 0 and bare > 0 and ratio == pytest.approx(trainer / bare, abs=0.01)
+
+
+def test_no_arguments_says_the_window_is_not_built_yet():
+    result = playground()
+    assert result.returncode == 0 and "window" in result.stderr
+
+
+def test_core_and_cli_load_no_qt():
+    code = ("import sys, playground.cli, playground.core.training, playground.core.export, "
+            "playground.core.probes, playground.core.registry\n"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
