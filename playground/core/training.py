@@ -93,6 +93,9 @@ class Trainer:
         self.device = resolve_device(device or spec.device)
         self.dataset = dataset if dataset is not None else make_dataset(project.data)
         self.model = build_model(project.model, self.dataset.input_shape, seed=spec.seed).to(self.device)
+        # Dropout draws from torch's global generator; each trainer keeps its own stream of it, so
+        # two trainers (or a probe elsewhere) never change each other's results.
+        self._rng_state = self._read_rng()
         classes = self.dataset.num_classes
         self.x_train = torch.as_tensor(self.dataset.x_train, device=self.device)
         self.x_test = torch.as_tensor(self.dataset.x_test, device=self.device)
@@ -201,6 +204,25 @@ class Trainer:
                 order = torch.randperm(len(self.x_train), generator=self._shuffle).to(self.device)
                 self._batches = list(zip(self.x_train[order].split(spec.batch_size),
                                          self.y_train[order].split(spec.batch_size)))
+        outer_rng = self._read_rng()
+        self._write_rng(self._rng_state)
+        try:
+            return self._train_batches()
+        finally:
+            self._rng_state = self._read_rng()
+            self._write_rng(outer_rng)
+
+    def _read_rng(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        cuda = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
+        return torch.get_rng_state(), cuda
+
+    def _write_rng(self, state: tuple[torch.Tensor, torch.Tensor | None]) -> None:
+        torch.set_rng_state(state[0])
+        if state[1] is not None:
+            torch.cuda.set_rng_state(state[1], self.device)
+
+    def _train_batches(self) -> Snapshot:
+        spec = self.project.training
         model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
         regularize = spec.regularization != "none" and spec.regularization_rate > 0 and self._weights
         clip = spec.clip_grad_norm

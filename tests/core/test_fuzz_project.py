@@ -1,0 +1,91 @@
+"""Property-based: random and broken project files raise only the app's own error, never hang."""
+
+import copy
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from playground.core.errors import PlaygroundError
+from playground.core.jsonfile import parse_json
+from playground.core.shapes import analyze, check_memory
+from playground.core.spec import Project
+from tests.conftest import project_dict
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def load_and_check(raw) -> None:
+    """What the app does with a file before training: validate, analyze, estimate memory."""
+    project = Project.from_dict(raw)
+    analysis = analyze(project)
+    if analysis.ok:
+        check_memory(project, analysis)
+
+
+@SETTINGS
+@given(JSON)
+def test_random_json_is_refused_cleanly(value):
+    try:
+        load_and_check(value)
+    except PlaygroundError:
+        pass
+
+
+def paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from paths(v, prefix + (i,))
+
+
+BASE = project_dict(layers=[{"type": "dense", "units": 8, "activation": "relu", "init": "he_uniform"},
+                            {"type": "batch_norm"}, {"type": "dropout", "rate": 0.1},
+                            {"type": "dense", "units": 1, "activation": "tanh"}],
+                    optimizer={"name": "adam", "beta1": 0.9}, schedule={"name": "step", "step_size": 3, "gamma": 0.5})
+ALL_PATHS = [p for p in paths(BASE) if p]
+
+
+@SETTINGS
+@given(st.sampled_from(ALL_PATHS), JSON, st.booleans())
+def test_mutated_projects_are_valid_or_refused_cleanly(path, value, delete):
+    raw = copy.deepcopy(BASE)
+    target = raw
+    for key in path[:-1]:
+        target = target[key]
+    if delete:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    try:
+        load_and_check(raw)
+    except PlaygroundError as err:
+        assert str(err)
+
+
+@SETTINGS
+@given(st.binary(max_size=300))
+def test_random_bytes_are_refused_cleanly(data):
+    try:
+        load_and_check(parse_json(data, "fuzz.json"))
+    except PlaygroundError:
+        pass
+
+
+@SETTINGS
+@given(st.integers(0, len(json.dumps(BASE))))
+def test_truncated_files_are_refused_cleanly(cut):
+    text = json.dumps(BASE)[:cut]
+    try:
+        load_and_check(parse_json(text.encode(), "cut.json"))
+    except PlaygroundError:
+        return
+    assert cut == len(json.dumps(BASE))

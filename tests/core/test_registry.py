@@ -1,0 +1,250 @@
+"""Every registry entry: documented, buildable, trainable and exportable."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core import registry
+from playground.core.build import build_model, make_optimizer
+from playground.core.export import FORMATS, export_model
+from playground.core.layers import LAYERS
+from playground.core.params import validate_params
+from playground.core.shapes import analyze
+from playground.core.spec import LayerSpec, ModelSpec, Project
+from playground.core.training import Trainer, schedule_factor
+from tests.conftest import project_dict
+
+
+@pytest.mark.parametrize("name", registry.catalogue_names())
+def test_every_entry_explains_itself(name):
+    entries = registry.catalogue(name)
+    assert entries
+    for entry in entries.values():
+        assert entry.title and entry.doc.endswith(".") and entry.formula, entry.name
+        assert entry.tooltip().startswith(entry.title)
+        # defaults are valid values of their own parameters
+        assert validate_params(entry, entry.defaults(), entry.name) == entry.defaults()
+
+
+def test_catalogues_hold_what_the_issue_lists():
+    assert set(registry.ACTIVATIONS) == {"linear", "relu", "leaky_relu", "elu", "gelu", "silu", "tanh",
+                                         "sigmoid", "softplus", "sine", "softmax"}
+    assert set(registry.LOSSES) == {"mse", "mae", "huber", "bce", "cross_entropy", "hinge"}
+    assert set(registry.OPTIMIZERS) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
+    assert set(registry.INITIALIZERS) == {"default", "zeros", "constant", "uniform", "normal", "xavier_uniform",
+                                          "xavier_normal", "he_uniform", "he_normal", "orthogonal", "lecun_normal"}
+    assert set(registry.SCHEDULES) == {"constant", "step", "exponential", "cosine"}
+    assert set(registry.REGULARIZATIONS) == {"none", "l1", "l2"}
+    assert set(LAYERS) == {"dense", "dropout", "batch_norm", "layer_norm", "activation"}
+    assert {"circle", "xor", "gauss", "spiral", "plane", "multigauss", "moons", "checkerboard"} <= set(registry.DATASETS)
+
+
+def every_layer_model() -> list[dict]:
+    """One model with every layer kind and every activation in it."""
+    layers = [{"type": "dense", "units": 6, "activation": a} for a in registry.ACTIVATIONS if a != "softmax"]
+    layers += [{"type": "dropout", "rate": 0.2}, {"type": "batch_norm"}, {"type": "layer_norm"},
+               {"type": "activation", "function": "softmax"}, {"type": "activation", "function": "tanh"},
+               {"type": "dense", "units": 1, "activation": "tanh"}]
+    return layers
+
+
+def test_every_layer_and_activation_builds_trains_and_exports(tmp_path):
+    project = Project.from_dict(project_dict(layers=every_layer_model(), epochs=2, samples=60))
+    trainer = Trainer(project)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    snap = trainer.run()
+    assert snap.kind == "epoch" and math.isfinite(snap.train_loss)
+    changed = [k for k, v in trainer.model.state_dict().items() if not torch.equal(v, before[k])]
+    assert any(k.endswith("weight") for k in changed)
+    sample = trainer.x_test
+    for fmt in FORMATS:
+        result = export_model(trainer.model, project, fmt, tmp_path / f"m.{fmt}", sample)
+        assert result.files[0].is_file() and result.max_difference < 1e-3
+
+
+@pytest.mark.parametrize("layer, shape, out, params", [
+    ({"type": "dense", "units": 5}, (3,), (5,), 20),
+    ({"type": "dropout"}, (3,), (3,), 0),
+    ({"type": "batch_norm"}, (3,), (3,), 6),
+    ({"type": "layer_norm"}, (3,), (3,), 6),
+    ({"type": "activation", "function": "gelu"}, (3,), (3,), 0),
+])
+def test_shape_inference_matches_the_built_module(layer, shape, out, params):
+    spec = ModelSpec([LayerSpec.from_dict(layer)])
+    from playground.core.shapes import analyze_model
+    analysis = analyze_model(spec, shape)
+    assert analysis.ok and analysis.output_shape == out and analysis.total_params == params
+    model = build_model(spec, shape).eval()
+    assert tuple(model(torch.zeros(4, *shape)).shape[1:]) == out
+    assert sum(p.numel() for p in model.parameters()) == params
+
+
+@pytest.mark.parametrize("name", list(registry.INITIALIZERS))
+def test_every_initializer_sets_weights_as_documented(name):
+    init = {"name": name}
+    if name == "constant":
+        init["value"] = 0.25
+    layer = {"type": "dense", "units": 64, "init": init}
+    model = build_model(ModelSpec([LayerSpec.from_dict(layer)]), (32,), seed=0)
+    w = model[0][0].weight.detach()
+    fan_in = 32
+    if name == "zeros":
+        assert torch.count_nonzero(w) == 0
+    elif name == "constant":
+        assert torch.all(w == 0.25)
+    elif name == "uniform":
+        assert w.min() >= -0.05 and w.max() <= 0.05
+    elif name == "normal":
+        assert abs(float(w.std()) - 0.05) < 0.01
+    elif name == "orthogonal":
+        assert torch.allclose(w.T @ w, torch.eye(32), atol=1e-4)
+    elif name == "he_normal":
+        assert abs(float(w.std()) - math.sqrt(2 / fan_in)) < 0.03
+    elif name == "lecun_normal":
+        assert abs(float(w.std()) - math.sqrt(1 / fan_in)) < 0.02
+    elif name == "xavier_uniform":
+        assert float(w.abs().max()) <= math.sqrt(6 / (32 + 64)) + 1e-6
+    assert torch.isfinite(w).all()
+
+
+def test_bias_initializers_apply_to_biases():
+    layer = {"type": "dense", "units": 3, "bias_init": {"name": "constant", "value": 0.1}}
+    model = build_model(ModelSpec([LayerSpec.from_dict(layer)]), (2,))
+    assert torch.allclose(model[0][0].bias, torch.full((3,), 0.1))
+
+
+@pytest.mark.parametrize("name", list(registry.OPTIMIZERS))
+def test_every_optimizer_learns(name):
+    project = Project.from_dict(project_dict("gauss", optimizer=name, learning_rate=0.01, epochs=15, samples=200))
+    trainer = Trainer(project)
+    (first, _), _ = trainer.evaluate_splits()
+    trainer.run()
+    assert trainer.history[-1].train_loss < first
+    assert trainer.history[-1].test_accuracy > 0.9
+
+
+def test_optimizer_parameters_reach_torch():
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    opt = make_optimizer({"name": "adamw", "beta1": 0.8, "beta2": 0.95, "eps": 1e-6, "weight_decay": 0.1}, 0.5, params)
+    group = opt.param_groups[0]
+    assert isinstance(opt, torch.optim.AdamW)
+    assert group["betas"] == (0.8, 0.95) and group["eps"] == 1e-6 and group["weight_decay"] == 0.1 and group["lr"] == 0.5
+
+
+LOSS_SETUPS = {
+    "mse": ("circle", 1, "tanh"), "mae": ("circle", 1, "tanh"), "huber": ("circle", 1, "tanh"),
+    "bce": ("circle", 1, "sigmoid"), "cross_entropy": ("spiral3", 3, "linear"), "hinge": ("circle", 1, "linear"),
+}
+
+
+@pytest.mark.parametrize("loss", list(registry.LOSSES))
+def test_every_loss_trains(loss):
+    dataset, units, activation = LOSS_SETUPS[loss]
+    layers = [{"type": "dense", "units": 8, "activation": "tanh"},
+              {"type": "dense", "units": units, "activation": activation}]
+    project = Project.from_dict(project_dict(dataset, layers=layers, loss=loss, optimizer="adam",
+                                             learning_rate=0.02, epochs=10, samples=300))
+    trainer = Trainer(project)
+    (first, _), _ = trainer.evaluate_splits()
+    trainer.run()
+    assert trainer.history[-1].train_loss < first
+
+
+@pytest.mark.parametrize("activation, loss, encoding", [
+    ("tanh", "mse", "pm1"), ("linear", "hinge", "pm1"), ("sigmoid", "mse", "01"),
+    ("sigmoid", "bce", "01"), ("linear", "bce", "01"),
+])
+def test_label_encoding_follows_the_output(activation, loss, encoding):
+    layers = [{"type": "dense", "units": 1, "activation": activation}]
+    assert analyze(Project.from_dict(project_dict(layers=layers, loss=loss))).encoding == encoding
+
+
+def test_multi_class_encodings():
+    softmax = [{"type": "dense", "units": 3, "activation": "softmax"}]
+    assert analyze(Project.from_dict(project_dict("blobs", layers=softmax, loss="cross_entropy"))).encoding == "index"
+    assert analyze(Project.from_dict(project_dict("blobs", layers=softmax, loss="mse"))).encoding == "onehot"
+    plane = [{"type": "dense", "units": 1}]
+    assert analyze(Project.from_dict(project_dict("plane", layers=plane))).encoding == "real"
+
+
+@pytest.mark.parametrize("dataset, units, activation, loss, path, words", [
+    ("circle", 1, "linear", "cross_entropy", "model.layers[-1].units", "set units to 2"),
+    ("blobs", 1, "sigmoid", "bce", "model.layers[-1].units", "cross_entropy with 3"),
+    ("plane", 1, "tanh", "mse", "model.layers[-1].activation", "linear"),
+    ("plane", 1, "linear", "bce", "training.loss", "regression"),
+    ("circle", 1, "softmax", "mse", "model.layers[-1].activation", "always 1"),
+    ("blobs", 2, "softmax", "mse", "model.layers[-1].units", "3 units"),
+    ("circle", 1, "tanh", "bce", "model.layers[-1].activation", "sigmoid"),
+])
+def test_mismatched_output_and_loss_say_how_to_fix(dataset, units, activation, loss, path, words):
+    layers = [{"type": "dense", "units": 4, "activation": "relu"},
+              {"type": "dense", "units": units, "activation": activation}]
+    analysis = analyze(Project.from_dict(project_dict(dataset, layers=layers, loss=loss)))
+    assert not analysis.ok
+    assert analysis.error.path == path and words in str(analysis.error)
+
+
+def test_analysis_reports_per_layer_shapes_and_params():
+    layers = [{"type": "dense", "units": 8}, {"type": "batch_norm"}, {"type": "dense", "units": 1, "activation": "tanh"}]
+    analysis = analyze(Project.from_dict(project_dict(layers=layers, features=["x1", "x2", "x1*x2"])))
+    assert [(i.input_shape, i.output_shape, i.params) for i in analysis.layers] == [
+        ((3,), (8,), 32), ((8,), (8,), 16), ((8,), (1,), 9)]
+
+
+@pytest.mark.parametrize("schedule, epoch, factor", [
+    ({"name": "constant"}, 50, 1.0),
+    ({"name": "step", "step_size": 10, "gamma": 0.5}, 25, 0.25),
+    ({"name": "exponential", "gamma": 0.9}, 2, 0.81),
+    ({"name": "cosine", "period": 100, "min_factor": 0.0}, 50, 0.5),
+    ({"name": "cosine", "period": 0, "min_factor": 0.1}, 200, 0.1),
+])
+def test_schedules(schedule, epoch, factor):
+    assert schedule_factor(schedule, epoch, 200) == pytest.approx(factor)
+
+
+def test_schedule_drives_the_learning_rate():
+    project = Project.from_dict(project_dict(schedule={"name": "step", "step_size": 2, "gamma": 0.5}, epochs=5))
+    trainer = Trainer(project)
+    trainer.run()
+    assert [s.learning_rate for s in trainer.history] == pytest.approx([0.03, 0.03, 0.015, 0.015, 0.0075])
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2"])
+def test_regularization_shrinks_weights_not_biases(kind):
+    def trained(reg, rate):
+        project = Project.from_dict(project_dict("gauss", epochs=30, regularization=reg, regularization_rate=rate))
+        trainer = Trainer(project)
+        trainer.run()
+        weights = sum(float(p.detach().abs().sum()) for p in trainer.model.parameters() if p.ndim >= 2)
+        return weights, trainer
+    plain, _ = trained("none", 0.0)
+    shrunk, trainer = trained(kind, 0.05)
+    assert shrunk < 0.8 * plain
+    # the penalty's gradient reaches weights only
+    for p in trainer.model.parameters():
+        p.grad = torch.zeros_like(p)
+    trainer._regularize()
+    for p in trainer.model.parameters():
+        expected = 0.05 * (p.detach() if kind == "l2" else torch.sign(p.detach()))
+        assert torch.allclose(p.grad, expected if p.ndim >= 2 else torch.zeros_like(p))
+
+
+def test_gradient_clipping_limits_the_step():
+    project = Project.from_dict(project_dict(learning_rate=1.0, clip_grad_norm=1e-3, epochs=1))
+    trainer = Trainer(project)
+    before = [p.detach().clone() for p in trainer.model.parameters()]
+    trainer.run()
+    moved = torch.sqrt(sum(((p.detach() - b) ** 2).sum() for p, b in zip(trainer.model.parameters(), before)))
+    steps = trainer.step
+    assert float(moved) <= steps * 1e-3 * 1.0 + 1e-6
+
+
+def test_regression_reports_rmse_and_r2():
+    layers = [{"type": "dense", "units": 4, "activation": "tanh"}, {"type": "dense", "units": 1}]
+    trainer = Trainer(Project.from_dict(project_dict("plane", layers=layers, epochs=30, samples=400)))
+    trainer.run()
+    metrics = trainer.metrics()
+    assert metrics["test_r2"] > 0.9 and metrics["test_rmse"] < 0.2 and "test_accuracy" not in metrics
+    assert np.isnan(trainer.history[-1].test_accuracy if trainer.history[-1].test_accuracy is not None else np.nan)

@@ -1,0 +1,191 @@
+"""The Trainer: determinism, controls from another thread, the NaN guard, probes."""
+
+import math
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.errors import ValidationError
+from playground.core.spec import Project
+from playground.core.training import Trainer
+from tests.conftest import project_dict
+
+
+def weights(trainer: Trainer) -> dict:
+    return {k: v.clone() for k, v in trainer.model.state_dict().items()}
+
+
+def same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("extra", [{}, {"shuffle": True, "optimizer": "adam"}])
+def test_same_seed_same_result(extra):
+    layers = [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.3},
+              {"type": "dense", "units": 1, "activation": "tanh"}]
+    raw = project_dict("spiral", layers=layers, epochs=5, **extra)
+    a, b = Trainer(Project.from_dict(raw)), Trainer(Project.from_dict(raw))
+    a.run()
+    b.run()
+    assert same(weights(a), weights(b))
+    assert [s.train_loss for s in a.history] == [s.train_loss for s in b.history]
+    raw["training"]["seed"] = 1
+    c = Trainer(Project.from_dict(raw))
+    c.run()
+    assert not same(weights(a), weights(c))
+
+
+def test_stop_mid_epoch_and_resume_gives_the_uninterrupted_result():
+    raw = project_dict("spiral", epochs=4, shuffle=True)
+    straight = Trainer(Project.from_dict(raw))
+    straight.run()
+    interrupted = Trainer(Project.from_dict(raw))
+    calls = {"n": 0}
+    original = interrupted.loss_fn
+
+    def counting(out, target):
+        calls["n"] += 1
+        if calls["n"] == 37:  # 25 steps + 2 evaluations, then the 10th step of epoch 2
+            interrupted.stop()
+        return original(out, target)
+
+    interrupted.loss_fn = counting
+    snap = interrupted.run()
+    assert snap.kind == "stopped" and interrupted.epoch == 1 and interrupted.step == 35
+    interrupted.run()
+    assert interrupted.epoch == 4
+    assert same(weights(straight), weights(interrupted))
+    assert [s.test_loss for s in straight.history] == [s.test_loss for s in interrupted.history]
+
+
+def test_pause_step_resume_and_stop_from_another_thread():
+    trainer = Trainer(Project.from_dict(project_dict(epochs=0)))  # until stopped
+    seen: list = []
+    progressed = threading.Event()
+
+    def on_epoch(snap):
+        seen.append(snap)
+        progressed.set()
+
+    trainer.pause()
+    worker = threading.Thread(target=lambda: seen.append(trainer.run(callback=on_epoch)), daemon=True)
+    worker.start()
+    try:
+        _drive(trainer, worker, seen, progressed)
+    finally:
+        trainer.stop()
+        worker.join(5)
+
+
+def _drive(trainer, worker, seen, progressed):
+    assert not progressed.wait(0.3)  # paused before the first step: nothing happens
+    assert trainer.epoch == 0
+    trainer.step_epochs(2)
+    deadline = time.monotonic() + 10
+    while trainer.epoch < 2 and time.monotonic() < deadline:
+        progressed.wait(0.05)
+        progressed.clear()
+    assert trainer.epoch == 2
+    progressed.clear()
+    assert not progressed.wait(0.3) and trainer.epoch == 2  # paused again after the two epochs
+    trainer.set_learning_rate(0.1)
+    trainer.resume()
+    assert progressed.wait(5)
+    trainer.stop()
+    worker.join(5)
+    assert not worker.is_alive()
+    assert seen[-1].kind == "stopped" and trainer.epoch > 2
+    assert trainer.learning_rate == pytest.approx(0.1)
+    assert trainer.history[-1].learning_rate == pytest.approx(0.1)
+
+
+def test_learning_rate_changes_without_reset():
+    trainer = Trainer(Project.from_dict(project_dict(epochs=3)))
+    trainer.run(1)
+    before = weights(trainer)
+    trainer.set_learning_rate(0.5)
+    trainer.run(1)
+    assert trainer.epoch == 2 and trainer.learning_rate == 0.5 and not same(before, weights(trainer))
+    with pytest.raises(ValidationError):
+        trainer.set_learning_rate(-1)
+
+
+def test_divergence_restores_the_last_good_weights_and_stays_usable():
+    layers = [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"},
+              {"type": "dense", "units": 1}]
+    trainer = Trainer(Project.from_dict(project_dict("plane", layers=layers, learning_rate=0.001, epochs=100, samples=200)))
+    trainer.run(2)
+    good = weights(trainer)
+    trainer.set_learning_rate(10.0)
+    snap = trainer.run()
+    assert snap.kind == "diverged"
+    assert "lower the learning rate" in snap.message and "clip" in snap.message
+    assert re_epoch(snap.message) >= 3
+    restored = weights(trainer)
+    assert all(torch.isfinite(v).all() for v in restored.values())
+    assert trainer.epoch == trainer.history[-1].epoch
+    assert math.isfinite(snap.train_loss)
+    assert trainer.epoch > 2 or same(good, restored)
+    trainer.set_learning_rate(0.001)
+    assert trainer.run(2).kind == "epoch"  # usable again
+
+
+def re_epoch(message: str) -> int:
+    import re
+    return int(re.search(r"at epoch (\d+)", message).group(1))
+
+
+def test_metrics_and_history():
+    trainer = Trainer(Project.from_dict(project_dict(epochs=4)))
+    trainer.run()
+    metrics = trainer.metrics()
+    assert metrics["epochs"] == 4 and metrics["steps"] == 4 * 25
+    assert set(metrics) >= {"train_loss", "test_loss", "seconds", "train_accuracy", "test_accuracy"}
+    assert [s.epoch for s in trainer.history] == [1, 2, 3, 4]
+    assert all(s.samples_per_second > 0 for s in trainer.history)
+
+
+def test_probes_cover_the_plane():
+    layers = [{"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dropout", "rate": 0.1},
+              {"type": "dense", "units": 1, "activation": "tanh"}]
+    trainer = Trainer(Project.from_dict(project_dict(layers=layers, features=["x1", "x2", "x1^2"], epochs=30)))
+    trainer.run()
+    probe = trainer.probe_boundary()
+    assert probe.score.shape == (100, 100) and probe.score.dtype == np.float32 and probe.score.flags.c_contiguous
+    assert probe.score.min() >= -1 and probe.score.max() <= 1
+    # circle: inside is class 1 (+1), far corners class 0
+    assert probe.classes[50, 50] == 1 and probe.classes[0, 0] == 0
+    neurons = trainer.probe_neurons(resolution=20)
+    assert neurons.features.shape == (3, 20, 20)
+    assert np.allclose(neurons.features[2], neurons.features[0] ** 2, atol=1e-5)
+    assert neurons.layers[0].shape == (5, 20, 20) and neurons.layers[1].shape == (5, 20, 20)
+    assert np.allclose(neurons.layers[2][0], trainer.probe_boundary(resolution=20).output[..., 0], atol=1e-6)
+    matrix = trainer.confusion_matrix()
+    assert matrix.shape == (2, 2) and matrix.sum() == 250
+    assert np.trace(matrix) / 250 == pytest.approx(trainer.history[-1].test_accuracy)
+
+
+def test_multiclass_boundary_has_classes_and_confidence():
+    layers = [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 3, "activation": "softmax"}]
+    trainer = Trainer(Project.from_dict(project_dict("blobs", layers=layers, loss="cross_entropy", optimizer="adam",
+                                                     learning_rate=0.01, epochs=10)))
+    trainer.run()
+    probe = trainer.probe_boundary(resolution=30)
+    assert set(np.unique(probe.classes)) == {0, 1, 2}
+    assert probe.confidence.min() >= 1 / 3 - 1e-6 and probe.confidence.max() <= 1
+    assert trainer.confusion_matrix().shape == (3, 3)
+
+
+def test_memory_estimate_refuses_before_allocating():
+    layers = [{"type": "dense", "units": 4096}, {"type": "dense", "units": 4096}, {"type": "dense", "units": 1}]
+    project = Project.from_dict(project_dict(layers=layers))
+    with pytest.raises(ValidationError, match="would need about .* more than"):
+        Trainer(project, memory_limit=10 * 2**20)
+
+
+def test_unavailable_device_is_a_clear_error():
+    with pytest.raises(ValidationError, match="not available here"):
+        Trainer(Project.from_dict(project_dict()), device="cuda:3")
