@@ -143,3 +143,40 @@ def test_core_and_cli_load_no_qt():
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_internal_faults_exit_1_with_one_line(monkeypatch, capsys):
+    from playground import cli
+    import playground.core.training as training
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(training.Trainer, "__init__", broken)
+    monkeypatch.delenv("PLAYGROUND_DEBUG", raising=False)
+    assert cli.main(["train", str(EXAMPLES / "tf-default.json"), "--output", "/nonexistent/never"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("internal error: RuntimeError: boom")
+
+
+def test_progress_bar_on_a_terminal(write_project, tmp_path):
+    import pty
+    project = write_project(project_dict(epochs=5))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    pid, fd = pty.fork()
+    if pid == 0:  # child: stderr is the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "playground", "train", str(project), "--output",
+                                   str(tmp_path / "run")], env)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = output.decode(errors="replace")
+    assert "\r[" in text and "########################] epoch 5/5" in text
