@@ -1,4 +1,5 @@
-"""The `playground` command: no arguments opens the window; `train`, `export`, `info`, `bench`.
+"""The `playground` command: no arguments (or a project file) opens the window; `train`, `export`,
+`info`, `bench`.
 
 Exit status: 0 success, 2 bad input (one line on stderr, `error: ...`), 1 an internal fault,
 130 interrupted. Importing this module loads neither Qt nor torch; the commands import what they
@@ -18,6 +19,7 @@ from typing import Sequence
 from playground import __version__
 from playground.core.errors import PlaygroundError
 
+COMMANDS = ("train", "export", "info", "bench")
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
@@ -63,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+            return _open_window(argv[0])  # playground PROJECT.json
         args = _parser().parse_args(argv)
         if args.command is None:
             return _open_window()
@@ -80,10 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _open_window() -> int:
-    print("The desktop window is not built yet; use 'playground train', 'export', 'info' or 'bench' "
-          "(see 'playground --help').", file=sys.stderr)
-    return 0
+def _open_window(project: str | None = None) -> int:
+    if project is not None and not Path(project).is_file():
+        raise PlaygroundError(f"{project}: no such project file (or command; see 'playground --help')")
+    try:
+        from playground.gui.app import run
+    except ImportError as err:
+        raise PlaygroundError(f"the window cannot start: {err}. Install the app with the README's "
+                              "first command, or use the commands (see 'playground --help').") from None
+    return run(project)
 
 
 def _positive(value: int | None, name: str) -> None:

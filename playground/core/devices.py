@@ -21,7 +21,7 @@ def list_devices() -> list[DeviceInfo]:
     import os
     import platform
 
-    cpu = platform.processor() or platform.machine() or "CPU"
+    cpu = platform.machine() or "CPU"  # (platform.processor() runs a subprocess: slow, and hangs in threads)
     found = [DeviceInfo("cpu", f"{cpu}, {os.cpu_count()} cores")]
     if torch.cuda.is_available():
         for i in range(torch.cuda.device_count()):

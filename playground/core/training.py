@@ -155,6 +155,12 @@ class Trainer:
             self._interrupt = True
             self._cond.notify_all()
 
+    def clear_stop(self) -> None:
+        """Forget a stop requested while no run was active (call on the training thread)."""
+        with self._cond:
+            self._stop = False
+            self._interrupt = self._paused or self._pending_lr is not None
+
     def set_learning_rate(self, lr: float) -> None:
         """Takes effect at the next step, without a reset; the schedule scales it from then on."""
         if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
@@ -380,6 +386,33 @@ class Trainer:
         x, labels = (self.x_test, self.dataset.y_test) if split == "test" else (self.x_train, self.dataset.y_train)
         pred = predicted_classes(self.outputs(x), self.encoding, self.activation).cpu().numpy()
         return probes.confusion_matrix(labels, pred, self.dataset.num_classes)
+
+    # ------------------------------------------------------------------ carrying on
+
+    def same_architecture(self, other: "Trainer") -> bool:
+        """True when `other`'s weights fit this model (same layers and input features)."""
+        return (self.project.model == other.project.model
+                and self.project.data.features == other.project.data.features)
+
+    def adopt(self, previous: "Trainer") -> None:
+        """Continue where `previous` stopped, under this trainer's settings: its weights, epoch,
+        step, history and elapsed time, and its optimizer state when the optimizer is the same.
+        This is how a setting that leaves the architecture alone applies without a reset."""
+        if not self.same_architecture(previous):
+            raise ValidationError("model", "the architecture changed: the trained weights do not fit")
+        with torch.no_grad():
+            for mine, theirs in zip(self._state_tensors(), previous._state_tensors()):
+                mine.copy_(theirs.to(self.device))
+        self._save_good()
+        self.epoch, self.step, self.elapsed = previous.epoch, previous.step, previous.elapsed
+        self.history = list(previous.history)
+        self._rng_state = previous._rng_state if previous.device == self.device else self._rng_state
+        if previous.project.training.optimizer == self.project.training.optimizer:
+            state = previous.optimizer.state_dict()
+            self.optimizer.load_state_dict(state)
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.base_lr
+        self._apply_lr()
 
     # ------------------------------------------------------------------ results
 

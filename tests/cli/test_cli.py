@@ -132,9 +132,8 @@ def test_bench_reports_ratios():
     assert trainer > 0 and bare > 0 and ratio == pytest.approx(trainer / bare, abs=0.01)
 
 
-def test_no_arguments_says_the_window_is_not_built_yet():
-    result = playground()
-    assert result.returncode == 0 and "window" in result.stderr
+def test_a_missing_project_file_is_refused_before_the_window_opens(tmp_path):
+    assert_bad_input(playground(str(tmp_path / "nope.json")), "no such project file")
 
 
 def test_core_and_cli_load_no_qt():

@@ -189,3 +189,20 @@ def test_memory_estimate_refuses_before_allocating():
 def test_unavailable_device_is_a_clear_error():
     with pytest.raises(ValidationError, match="not available here"):
         Trainer(Project.from_dict(project_dict()), device="cuda:3")
+
+
+def test_adopt_carries_weights_history_and_optimizer_state_across_settings():
+    raw = project_dict(optimizer="adam", epochs=10)
+    first = Trainer(Project.from_dict(raw))
+    first.run(3)
+    raw["training"]["batch_size"] = 25
+    raw["data"]["noise"] = 0.1
+    second = Trainer(Project.from_dict(raw))
+    second.adopt(first)
+    assert same(weights(first), weights(second)) and second.epoch == 3 and len(second.history) == 3
+    assert second.optimizer.state_dict()["state"][0]["step"] == first.optimizer.state_dict()["state"][0]["step"]
+    second.run(1)
+    assert second.epoch == 4 and second.step == first.step + 10  # 250 / 25 batches
+    raw["model"]["layers"][0]["units"] = 5
+    with pytest.raises(ValidationError, match="architecture"):
+        Trainer(Project.from_dict(raw)).adopt(first)

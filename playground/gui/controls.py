@@ -1,0 +1,187 @@
+"""The data panel and the training panel. Both show a project and emit `edited(key, value)` for
+the person's changes; the main window turns those into undoable edits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+                               QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from playground.core.data import toy2d
+from playground.core.registry import DATASETS, FEATURES
+from playground.core.spec import MAX_SAMPLES, TRAIN_PARAMS, Project
+from playground.gui.forms import ParamForm
+from playground.gui.theme import class_colour
+
+THUMBNAIL = 48
+
+
+def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
+    """A small picture of a data set: its points coloured by label."""
+    entry = DATASETS[name].extra
+    points, labels = toy2d.GENERATORS[name](240, 0.0, np.random.default_rng(0))
+    pixmap = QPixmap(size, size)
+    pixmap.fill(QColor("#ffffff"))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    scale = size / 12.0
+    if entry["task"] == "regression":
+        span = max(float(np.abs(labels).max()), 1e-9)
+        colours = [class_colour(0.5 + 0.5 * float(v) / span) for v in labels]
+    else:
+        colours = [class_colour(int(v), entry["classes"]) for v in labels]
+    for (x, y), colour in zip(points, colours):
+        painter.setBrush(colour)
+        painter.drawEllipse(QPointF((x + 6) * scale, (6 - y) * scale), 1.6, 1.6)
+    painter.end()
+    return pixmap
+
+
+class DataPanel(QWidget):
+    edited = Signal(str, object)  # data key, value
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dataPanel")
+        layout = QFormLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.dataset = QComboBox(objectName="datasetCombo")
+        self.dataset.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        for i, (name, entry) in enumerate(DATASETS.items()):
+            self.dataset.addItem(QIcon(dataset_thumbnail(name)), entry.title, name)
+            self.dataset.setItemData(i, f"{entry.doc} ({entry.extra['task']})", Qt.ItemDataRole.ToolTipRole)
+        self.dataset.currentIndexChanged.connect(lambda _i: self.edited.emit("dataset", self.dataset.currentData()))
+        layout.addRow("Data set", self.dataset)
+
+        self.noise = QSlider(Qt.Orientation.Horizontal, objectName="noiseSlider")
+        self.noise.setRange(0, 50)
+        self.noise.setToolTip("Noise, 0–50 (as in the TensorFlow Playground: 0–0.5)")
+        self.noise_label = QLabel()
+        self.noise.valueChanged.connect(lambda v: self.noise_label.setText(str(v)))
+        self.noise.valueChanged.connect(lambda v: self.edited.emit("noise", v / 100))
+        layout.addRow("Noise", _row(self.noise, self.noise_label))
+
+        self.ratio = QSlider(Qt.Orientation.Horizontal, objectName="ratioSlider")
+        self.ratio.setRange(10, 90)
+        self.ratio.setToolTip("Share of the points used for training; the rest test")
+        self.ratio_label = QLabel()
+        self.ratio.valueChanged.connect(lambda v: self.ratio_label.setText(f"{v}%"))
+        self.ratio.valueChanged.connect(lambda v: self.edited.emit("train_fraction", v / 100))
+        layout.addRow("Train", _row(self.ratio, self.ratio_label))
+
+        self.samples = QSpinBox(objectName="samplesSpin")
+        self.samples.setRange(10, MAX_SAMPLES)
+        self.samples.setSingleStep(100)
+        self.samples.setKeyboardTracking(False)
+        self.samples.valueChanged.connect(lambda v: self.edited.emit("samples", int(v)))
+        layout.addRow("Samples", self.samples)
+
+        grid = QGridLayout()
+        grid.setSpacing(2)
+        self.features: dict[str, QToolButton] = {}
+        for i, (name, entry) in enumerate(FEATURES.items()):
+            button = QToolButton(text=entry.title, checkable=True, objectName=f"feature_{name}")
+            button.setToolTip(f"{entry.doc} Click to use it as an input or not.")
+            button.setMinimumWidth(44)
+            button.toggled.connect(lambda _on: self._features_toggled())
+            self.features[name] = button
+            grid.addWidget(button, i // 4, i % 4)
+        features = QWidget()
+        features.setLayout(grid)
+        layout.addRow("Features", features)
+
+        self.regenerate = QPushButton("Regenerate", objectName="regenerateButton")
+        self.regenerate.setToolTip("Draw new points (a new data seed)")
+        self.regenerate.clicked.connect(lambda: self.edited.emit("seed", self._seed + 1))
+        layout.addRow("", self.regenerate)
+        self._seed = 1
+
+    def _features_toggled(self) -> None:
+        chosen = [name for name, button in self.features.items() if button.isChecked()]
+        self.edited.emit("features", chosen)
+
+    def set_project(self, project: Project) -> None:
+        data = project.data
+        self._seed = data.seed
+        with _Blocked(self.dataset, self.noise, self.ratio, self.samples, *self.features.values()):
+            self.dataset.setCurrentIndex(self.dataset.findData(data.dataset))
+            self.noise.setValue(round(data.noise * 100))
+            self.noise_label.setText(str(round(data.noise * 100)))
+            self.ratio.setValue(round(data.train_fraction * 100))
+            self.ratio_label.setText(f"{round(data.train_fraction * 100)}%")
+            self.samples.setValue(data.samples)
+            for name, button in self.features.items():
+                button.setChecked(name in data.features)
+
+
+class TrainingPanel(QWidget):
+    edited = Signal(str, object)   # training key, value
+    threadsChanged = Signal(int)
+
+    KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "regularization",
+            "regularization_rate", "clip_grad_norm", "schedule", "shuffle", "seed")
+
+    def __init__(self, devices: list, threads: int, max_threads: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.form = ParamForm([TRAIN_PARAMS[k] for k in self.KEYS])
+        self.form.edited.connect(self.edited)
+        epochs = self.form.widget("epochs")
+        epochs.setSpecialValueText("unlimited")
+        layout.addWidget(self.form)
+        more = QFormLayout()
+        self.device = QComboBox(objectName="deviceCombo")
+        self.device.addItem("auto (CUDA if present, else CPU)", "auto")
+        for device in devices:
+            self.device.addItem(f"{device.name}: {device.description}", device.name)
+        self.device.currentIndexChanged.connect(lambda _i: self.edited.emit("device", self.device.currentData()))
+        more.addRow("device", self.device)
+        self.threads = QSpinBox(objectName="threadsSpin")
+        self.threads.setRange(1, max_threads)
+        self.threads.setValue(threads)
+        self.threads.setToolTip("Torch threads for training (default: cores − 1, leaving one to the window)")
+        self.threads.valueChanged.connect(self.threadsChanged)
+        more.addRow("torch threads", self.threads)
+        layout.addLayout(more)
+        layout.addStretch(1)
+
+    def set_project(self, project: Project) -> None:
+        values: dict[str, Any] = {k: getattr(project.training, k) for k in self.KEYS}
+        self.form.set_values(values)
+        with _Blocked(self.device):
+            index = self.device.findData(project.training.device)
+            if index < 0:
+                self.device.addItem(f"{project.training.device} (not found here)", project.training.device)
+                index = self.device.count() - 1
+            self.device.setCurrentIndex(index)
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return box
+
+
+class _Blocked:
+    """Block the widgets' signals while the panel shows a project (not the person's edit)."""
+
+    def __init__(self, *widgets: QWidget) -> None:
+        self.widgets = widgets
+
+    def __enter__(self) -> None:
+        for widget in self.widgets:
+            widget.blockSignals(True)
+
+    def __exit__(self, *exc: object) -> None:
+        for widget in self.widgets:
+            widget.blockSignals(False)

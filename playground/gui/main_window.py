@@ -1,0 +1,580 @@
+"""The main window: assembles the palette, network editor, inspector, data and training panels and
+the live views; owns the project document (with its undo stack), the settings and the training
+worker. Every button is a call into the core through plain objects; every view is fed by the
+worker's snapshots."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QScrollArea, QSplitter, QStatusBar, QToolBar, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from playground.core.devices import default_threads, list_devices
+from playground.core.errors import PlaygroundError, ValidationError
+from playground.core.export import FORMATS
+from playground.core.project import load_project, save_project
+from playground.core.shapes import analyze, check_memory
+from playground.core.spec import LayerSpec, Project
+from playground.gui.canvas import NetworkEditor
+from playground.gui.controls import DataPanel, TrainingPanel
+from playground.gui.dialogs.export_dialog import FORMAT_TITLES, ExportDialog
+from playground.gui.document import ProjectDocument
+from playground.gui.inspector import Inspector
+from playground.gui.palette import LayerPalette
+from playground.gui.plots.boundary_view import BoundaryView
+from playground.gui.plots.loss_plot import LossPlot
+from playground.gui.worker import ExportRequest, TrainingWorker
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
+DEFAULT_TEMPLATE = "tf-default.json"
+MAX_RECENT = 8
+
+
+def templates() -> list[tuple[str, Path]]:
+    """(title, path) of the example projects, the TensorFlow Playground default first."""
+    out = []
+    for path in sorted(EXAMPLES.glob("*.json"), key=lambda p: (p.name != DEFAULT_TEMPLATE, p.name)):
+        try:
+            title = json.loads(path.read_text()).get("title", path.stem)
+        except (OSError, ValueError):
+            continue
+        out.append((title, path))
+    return out
+
+
+def default_project() -> Project:
+    try:
+        return load_project(EXAMPLES / DEFAULT_TEMPLATE)
+    except PlaygroundError:
+        return Project.from_dict({"format": "neural-playground-project", "version": 1,
+                                  "data": {"dataset": "circle"},
+                                  "model": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"},
+                                                       {"type": "dense", "units": 1, "activation": "tanh"}]},
+                                  "training": {}})
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, project_path: str | Path | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.settings = settings if settings is not None else QSettings("NeuralPlayground", "Neural Playground")
+        self.document = ProjectDocument(default_project(), self)
+        self.analysis = analyze(self.document.project)
+        self.epoch = 0
+        self.state = "idle"
+        self.export_dialog: ExportDialog | None = None
+        threads = int(self.settings.value("training/threads", default_threads(), type=int))
+        self.worker = TrainingWorker(threads=threads)
+        self._build(threads)
+        self._connect()
+        self.worker.start()
+        self.resize(1280, 800)
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        self._document_changed(None, self.document.project)
+        self._path_changed(None)
+        if project_path is not None:
+            self.open_project(Path(project_path))
+
+    # ================================================================ building
+
+    def _build(self, threads: int) -> None:
+        self.palette = LayerPalette()
+        self.editor = NetworkEditor()
+        self.inspector = Inspector()
+        self.data_panel = DataPanel()
+        self.training_panel = TrainingPanel(list_devices(), threads, max(1, os.cpu_count() or 1))
+        self.boundary = BoundaryView()
+        self.loss_plot = LossPlot(self.settings)
+
+        self.banner = QLabel(objectName="messageBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.hide()
+        self.banner.mousePressEvent = lambda _e: self.banner.hide()  # click to dismiss
+
+        views = QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(self.boundary)
+        views.addWidget(self.loss_plot)
+        views.setSizes([430, 300])
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.editor)
+        split.addWidget(views)
+        split.setSizes([280, 520])
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.banner)
+        column.addWidget(split, 1)
+        self.setCentralWidget(central)
+
+        docks = [self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
+                 self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea),
+                 self._dock("Layer settings", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
+                 self._dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)]
+        self.resizeDocks(docks, [230, 400, 290, 420], Qt.Orientation.Vertical)
+        self.resizeDocks([docks[0], docks[2]], [250, 300], Qt.Orientation.Horizontal)
+
+        self.status = QStatusBar(objectName="statusBar")
+        self.setStatusBar(self.status)
+        self.status_labels = {}
+        for key in ("epoch", "step", "speed", "device", "elapsed"):
+            label = QLabel(objectName=f"status_{key}")
+            label.setMinimumWidth(70)
+            self.status_labels[key] = label
+            self.status.addPermanentWidget(label)
+        self.busy = QProgressBar(objectName="busyIndicator")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.hide()
+        self.status.addPermanentWidget(self.busy)
+        self._actions()
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{widget.objectName()}Dock")
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(widget)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        dock.setWidget(scroll)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot: Callable, shortcut: Any = None, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        return action
+
+    def _actions(self) -> None:
+        menu = self.menuBar()
+        files = menu.addMenu("&File")
+        self.new_action = self._action("&New", lambda: self.new_project(), QKeySequence.StandardKey.New, "newAction")
+        files.addAction(self.new_action)
+        self.templates_menu = files.addMenu("New from &template")
+        for title, path in templates():
+            self.templates_menu.addAction(title, lambda p=path: self.new_project(p))
+        files.addAction(self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "openAction"))
+        self.recent_menu = files.addMenu("Open &recent")
+        files.addAction(self._action("&Save", self.save, QKeySequence.StandardKey.Save, "saveAction"))
+        files.addAction(self._action("Save &as…", self.save_as, QKeySequence("Ctrl+Shift+S"), "saveAsAction"))
+        files.addSeparator()
+        self.export_action = self._action("&Export model…", self.show_export_dialog, QKeySequence("Ctrl+E"), "exportAction")
+        files.addAction(self.export_action)
+        files.addSeparator()
+        files.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction"))
+
+        edit = menu.addMenu("&Edit")
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        edit.addAction(self.editor.duplicate_action)
+        edit.addAction(self.editor.delete_action)
+
+        train = menu.addMenu("&Train")
+        self.play_action = self._action("&Play", self.toggle_play, QKeySequence(Qt.Key.Key_Space), "playAction")
+        self.step_action = self._action("&Step one epoch", self.step, QKeySequence("Ctrl+Right"), "stepAction")
+        self.reset_action = self._action("&Reset weights", self.reset, QKeySequence("Ctrl+R"), "resetAction")
+        for action in (self.play_action, self.step_action, self.reset_action):
+            train.addAction(action)
+
+        view = menu.addMenu("&View")
+        for dock in self.findChildren(QDockWidget):
+            view.addAction(dock.toggleViewAction())
+
+        bar = QToolBar("Transport", objectName="transportBar")
+        bar.setMovable(False)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.play_button = self._tool_button(bar, self.play_action, "playButton", "Play / pause training (Space)")
+        self.step_button = self._tool_button(bar, self.step_action, "stepButton", "Train one epoch")
+        self.reset_button = self._tool_button(bar, self.reset_action, "resetButton", "Start again from new weights")
+        bar.addSeparator()
+        self.epoch_label = QLabel(objectName="epochLabel")
+        self.epoch_label.setStyleSheet("font-size: 15px; padding: 0 12px;")
+        bar.addWidget(self.epoch_label)
+        self._refresh_recent()
+
+    def _tool_button(self, bar: QToolBar, action: QAction, name: str, tip: str) -> QToolButton:
+        button = QToolButton(objectName=name)
+        button.setDefaultAction(action)
+        button.setToolTip(tip)
+        button.setMinimumWidth(84)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addWidget(button)
+        return button
+
+    def _connect(self) -> None:
+        self.document.changed.connect(self._document_changed)
+        self.document.pathChanged.connect(self._path_changed)
+        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._path_changed(self.document.path))
+        self.palette.layerRequested.connect(lambda kind: self.insert_layer(len(self.document.project.model.layers) - 1, kind))
+        self.editor.insertRequested.connect(self.insert_layer)
+        self.editor.moveRequested.connect(self.move_layer)
+        self.editor.deleteRequested.connect(self.delete_layer)
+        self.editor.duplicateRequested.connect(self.duplicate_layer)
+        self.editor.unitsRequested.connect(self.change_units)
+        self.editor.selectionChanged.connect(self._selection_changed)
+        self.inspector.layerEdited.connect(self.edit_layer)
+        self.data_panel.edited.connect(lambda key, value: self.edit_setting("data", key, value))
+        self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
+        self.training_panel.threadsChanged.connect(self._threads_changed)
+        self.worker.update.connect(self._training_update)
+        self.worker.dataReady.connect(self._data_ready)
+        self.worker.stateChanged.connect(self._state_changed)
+        self.worker.failed.connect(self._training_failed)
+        self.worker.exportFinished.connect(self._export_finished)
+
+    # ================================================================ editing
+
+    def apply(self, mutate: Callable[[dict], None], text: str, merge_key: str | None = None) -> bool:
+        """Change the project by `mutate` on its dict form, validate, and push it as one undo step.
+        An invalid value is refused with a message; an architecture change after training asks
+        first. Returns whether the edit was made."""
+        current = self.document.project
+        raw = current.to_dict()
+        mutate(raw)
+        try:
+            project = Project.from_dict(raw)
+        except ValidationError as err:
+            self.show_message(str(err), error=True)
+            self._show_project(current)
+            return False
+        if self._architecture_changed(current, project) and self.epoch > 0:
+            if not self.confirm("Discard the trained weights?",
+                                "This change alters the network, so training starts again from new "
+                                "weights. Go on?"):
+                self._show_project(current)
+                return False
+        self.document.edit(project, text, merge_key)
+        return True
+
+    @staticmethod
+    def _architecture_changed(old: Project | None, new: Project) -> bool:
+        return old is None or old.model != new.model or old.data.features != new.data.features
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask yes/no (tests replace this)."""
+        answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def insert_layer(self, index: int, kind: str) -> None:
+        def mutate(raw: dict) -> None:
+            layers = raw["model"]["layers"]
+            layer = LayerSpec.create(kind).to_dict()
+            if kind == "dense":
+                layer["units"] = 4
+                layer["activation"] = "tanh"
+            layers.insert(max(0, min(index, len(layers))), layer)
+        if self.apply(mutate, f"Add {kind} layer"):
+            self.editor.select(max(0, min(index, len(self.document.project.model.layers) - 1)))
+
+    def move_layer(self, source: int, target: int) -> None:
+        def mutate(raw: dict) -> None:
+            layers = raw["model"]["layers"]
+            layers.insert(target, layers.pop(source))
+        if self.apply(mutate, "Move layer"):
+            self.editor.select(target)
+
+    def delete_layer(self, index: int) -> None:
+        if len(self.document.project.model.layers) <= 1:
+            self.show_message("The network needs at least its output layer.", error=True)
+            return
+        if self.apply(lambda raw: raw["model"]["layers"].pop(index), "Delete layer"):
+            self.editor.select(min(index, len(self.document.project.model.layers) - 1))
+
+    def duplicate_layer(self, index: int) -> None:
+        def mutate(raw: dict) -> None:
+            layers = raw["model"]["layers"]
+            layers.insert(index + 1, json.loads(json.dumps(layers[index])))
+        if self.apply(mutate, "Duplicate layer"):
+            self.editor.select(index + 1)
+
+    def change_units(self, index: int, delta: int) -> None:
+        def mutate(raw: dict) -> None:
+            raw["model"]["layers"][index]["units"] += delta
+        self.apply(mutate, f"{'Add' if delta > 0 else 'Remove'} a neuron")
+
+    def edit_layer(self, index: int, name: str, value: Any) -> None:
+        def mutate(raw: dict) -> None:
+            raw["model"]["layers"][index][name] = value
+        self.apply(mutate, f"Change {name}", merge_key=f"layer{index}.{name}")
+
+    def edit_setting(self, section: str, key: str, value: Any) -> None:
+        def mutate(raw: dict) -> None:
+            raw[section][key] = value
+        self.apply(mutate, f"Change {key.replace('_', ' ')}", merge_key=f"{section}.{key}")
+
+    # ================================================================ reacting to changes
+
+    @Slot(object, object)
+    def _document_changed(self, old: Project | None, new: Project) -> None:
+        self.analysis = analyze(new)
+        if self.analysis.ok:
+            try:
+                check_memory(new, self.analysis)
+            except ValidationError as err:
+                self.analysis.error, self.analysis.error_layer = err, None
+        self._show_project(new)
+        ok = self.analysis.ok
+        for action in (self.play_action, self.step_action, self.reset_action, self.export_action):
+            action.setEnabled(ok)
+        if not ok:
+            self.worker.pause()
+            self.show_message(f"Training is off until the network is fixed: {self.analysis.error}", error=True)
+            return
+        self.banner.hide()
+        data_changed = old is None or old.data != new.data
+        keep = not self._architecture_changed(old, new)
+        self.worker.configure(new, keep_weights=keep, data_changed=data_changed)
+
+    def _show_project(self, project: Project) -> None:
+        self.editor.set_project(project, self.analysis)
+        self.data_panel.set_project(project)
+        self.training_panel.set_project(project)
+        self._selection_changed(self.editor.selected)
+
+    @Slot(int)
+    def _selection_changed(self, index: int) -> None:
+        layers = self.document.project.model.layers
+        self.inspector.show_layer(index, layers[index] if 0 <= index < len(layers) else None)
+
+    @Slot(object)
+    def _path_changed(self, _path: object) -> None:
+        name = self.document.path.name if self.document.path else "Untitled"
+        dirty = "" if self.document.undo_stack.isClean() else " •"
+        self.setWindowTitle(f"{name}{dirty} — Neural Playground")
+
+    @Slot(int)
+    def _threads_changed(self, threads: int) -> None:
+        self.settings.setValue("training/threads", threads)
+        self.worker.set_threads(threads)
+
+    # ================================================================ training
+
+    @Slot()
+    def toggle_play(self) -> None:
+        if not self.analysis.ok:
+            return
+        if self.worker.playing:
+            self.worker.pause()
+        else:
+            total = self.document.project.training.epochs
+            if total and self.epoch >= total:
+                self.show_message(f"All {total} epochs are done: raise the epochs (Training panel) or "
+                                  "reset to train again.")
+                return
+            self.worker.play()
+            self._state_changed("playing")
+
+    @Slot()
+    def step(self) -> None:
+        if self.analysis.ok:
+            self.worker.step()
+
+    @Slot()
+    def reset(self) -> None:
+        if self.analysis.ok:
+            self.worker.reset()
+
+    @Slot(object)
+    def _training_update(self, update) -> None:
+        if update.restarted:
+            self.loss_plot.clear(classification=self.document.project.data.task == "classification")
+        self.loss_plot.add(update.snapshots)
+        self.boundary.set_boundary(update.boundary)
+        self.epoch = update.epoch
+        self.epoch_label.setText(f"Epoch {update.epoch:,}")
+        labels = self.status_labels
+        labels["epoch"].setText(f"epoch {update.epoch:,}")
+        labels["step"].setText(f"step {update.step:,}")
+        labels["speed"].setText(f"{update.samples_per_second:,.0f} samples/s")
+        labels["device"].setText(update.device)
+        minutes, seconds = divmod(int(update.elapsed), 60)
+        labels["elapsed"].setText(f"{minutes}:{seconds:02d}")
+
+    @Slot(object)
+    def _data_ready(self, data) -> None:
+        self.boundary.set_data(data)
+
+    @Slot(str)
+    def _state_changed(self, state: str) -> None:
+        self.state = state
+        playing = state == "playing"
+        self.play_action.setText("&Pause" if playing else "&Play")
+        if state == "finished":
+            self.show_message(f"Finished {self.epoch:,} epochs.")
+
+    @Slot(str)
+    def _training_failed(self, message: str) -> None:
+        self._state_changed("failed")
+        self.show_message(message, error=True)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        """A message in the window (not a modal box): red for problems. Click it to dismiss."""
+        colour = "#fdecea; color: #b71c1c" if error else "#e8f4fd; color: #0d47a1"
+        self.banner.setStyleSheet(f"QLabel {{ background: {colour}; padding: 6px; border-radius: 4px; }}")
+        self.banner.setText(text)
+        self.banner.setToolTip("Click to dismiss")
+        self.banner.show()
+        self.status.showMessage(text, 10000)
+
+    # ================================================================ files
+
+    def new_project(self, template: Path | None = None) -> None:
+        if not self.maybe_save():
+            return
+        try:
+            project = load_project(template) if template else default_project()
+        except PlaygroundError as err:
+            self.show_message(str(err), error=True)
+            return
+        self.worker.pause()
+        self.document.replace(project, None)
+
+    def open_dialog(self) -> None:
+        start = self.settings.value("files/lastDir", str(Path.home()))
+        name, _ = QFileDialog.getOpenFileName(self, "Open project", start, "Neural Playground project (*.json)")
+        if name:
+            self.open_project(Path(name))
+
+    def open_project(self, path: Path) -> bool:
+        if not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except PlaygroundError as err:
+            self.show_message(f"Could not open {path.name}: {err}", error=True)
+            return False
+        self.worker.pause()
+        self.document.replace(project, path)
+        self._remember(path)
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path or Path(self.settings.value("files/lastDir", str(Path.home()))) / "project.json")
+        name, _ = QFileDialog.getSaveFileName(self, "Save project", start, "Neural Playground project (*.json)")
+        return self.save_to(Path(name)) if name else False
+
+    def save_to(self, path: Path) -> bool:
+        try:
+            save_project(self.document.project, path)
+        except OSError as err:
+            self.show_message(f"Could not save {path}: {err.strerror or err}", error=True)
+            return False
+        self.document.mark_saved(path)
+        self._remember(path)
+        self.status.showMessage(f"Saved {path}", 5000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """With unsaved changes, ask Save / Discard / Cancel. False means: stop what you were doing."""
+        if self.document.undo_stack.isClean():
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        """The Save / Discard / Cancel question (tests replace this)."""
+        buttons = QMessageBox.StandardButton
+        return QMessageBox.question(self, "Unsaved changes", "Save the changes to this project?",
+                                    buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+
+    def _remember(self, path: Path) -> None:
+        path = path.resolve()
+        self.settings.setValue("files/lastDir", str(path.parent))
+        recent = [p for p in self._recent() if p != str(path)]
+        self.settings.setValue("files/recent", [str(path)] + recent[:MAX_RECENT - 1])
+        self._refresh_recent()
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self._recent():
+            self.recent_menu.addAction(path, lambda p=path: self.open_project(Path(p)))
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    # ================================================================ export
+
+    def show_export_dialog(self) -> ExportDialog:
+        directory = Path(self.settings.value("files/exportDir", str(Path.home())))
+        stem = self.document.path.stem if self.document.path else "model"
+        self.export_dialog = ExportDialog(directory, stem, self)
+        last = self.settings.value("files/exportFormat", "onnx")
+        if last in FORMATS:
+            self.export_dialog.format.setCurrentIndex(FORMATS.index(last))
+        self.export_dialog.accepted.connect(self._export_accepted)
+        self.export_dialog.open()
+        return self.export_dialog
+
+    @Slot()
+    def _export_accepted(self) -> None:
+        dialog = self.export_dialog
+        if dialog is None:
+            return
+        self.export_model(dialog.chosen_format(), dialog.chosen_path(), dialog.with_training.isChecked())
+
+    def export_model(self, fmt: str, path: Path, with_training: bool = False) -> None:
+        """Have the worker export and verify the model (training pauses meanwhile)."""
+        if path.is_dir() or not path.name:
+            self.show_message(f"Choose a file name to export to, not the folder {path}.", error=True)
+            return
+        self.settings.setValue("files/exportDir", str(path.parent))
+        self.settings.setValue("files/exportFormat", fmt)
+        self.busy.show()
+        self.status.showMessage(f"Exporting {fmt} to {path}…")
+        self.export_action.setEnabled(False)
+        self.worker.export(ExportRequest(fmt, path, with_training))
+
+    @Slot(object, str)
+    def _export_finished(self, result, error: str) -> None:
+        self.busy.hide()
+        self.export_action.setEnabled(self.analysis.ok)
+        if result is None:
+            self.show_message(f"Export failed: {error}", error=True)
+            return
+        files = ", ".join(str(f) for f in result.files)
+        self.show_message(f"Exported {FORMAT_TITLES[result.format].split(':')[0]} to {files} "
+                          f"(read back and checked; largest difference {result.max_difference:.2g}).")
+
+    # ================================================================ closing
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.worker.shutdown()
+        event.accept()

@@ -1,0 +1,1 @@
+"""Live views fed with plain snapshots: loss curves and the decision boundary."""

@@ -1,0 +1,95 @@
+"""The decision boundary: the model's output over the input plane as a heatmap, with the training
+points (and the test points, on demand) drawn over it, and a colour bar. Two classes and regression
+use the orange–grey–blue scale; more classes colour each cell by its predicted class, faded by the
+model's confidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from playground.core.probes import GRID_EXTENT
+from playground.gui.theme import CLASS_COLOURS, class_image, diverging_lut
+
+PLANE = QRectF(-GRID_EXTENT, -GRID_EXTENT, 2 * GRID_EXTENT, 2 * GRID_EXTENT)
+
+
+class BoundaryView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("boundaryView")
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setAspectLocked(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        item = self.plot.getPlotItem()
+        item.setRange(xRange=(-GRID_EXTENT, GRID_EXTENT), yRange=(-GRID_EXTENT, GRID_EXTENT), padding=0)
+        item.setLabel("bottom", "x₁")
+        item.setLabel("left", "x₂")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(diverging_lut())
+        item.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("w", width=1))
+        self.test_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=1))
+        item.addItem(self.train_points)
+        item.addItem(self.test_points)
+        colour_map = pg.ColorMap(np.linspace(0, 1, len(diverging_lut())), diverging_lut())
+        self.colour_bar = pg.ColorBarItem(values=(-1, 1), colorMap=colour_map, interactive=False, width=12)
+        self.colour_bar.setImageItem(self.image, insert_in=item)
+        self.show_test = QCheckBox("Show test data", objectName="showTestData")
+        self.show_test.toggled.connect(self.test_points.setVisible)
+        self.test_points.setVisible(False)
+        self.legend = QLabel(objectName="boundaryLegend")
+        bar = QHBoxLayout()
+        bar.addWidget(self.show_test)
+        bar.addStretch(1)
+        bar.addWidget(self.legend)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        self.classes = 2
+        self.task = "classification"
+        self.frames = 0
+
+    def set_data(self, data) -> None:
+        """Points of a DataUpdate (gui.worker)."""
+        self.classes, self.task = data.classes, data.task
+        self.train_points.setData(pos=np.asarray(data.points_train), brush=self._brushes(data.labels_train))
+        self.test_points.setData(pos=np.asarray(data.points_test), brush=self._brushes(data.labels_test))
+        if self.task == "regression":
+            self.legend.setText("colour: the model's output")
+        else:
+            names = ", ".join(f"<span style='color: rgb{CLASS_COLOURS[i]}'>■</span> class {i}"
+                              for i in range(self.classes))
+            self.legend.setText(names)
+
+    def _brushes(self, labels) -> list:
+        labels = np.asarray(labels)
+        if self.task == "regression":
+            lut = diverging_lut(256)
+            idx = np.clip(((labels + 1) / 2 * 255).astype(int), 0, 255)
+            return [pg.mkBrush(*lut[i]) for i in idx]
+        return [pg.mkBrush(*CLASS_COLOURS[int(v) % len(CLASS_COLOURS)]) for v in labels]
+
+    def set_boundary(self, probe) -> None:
+        """Show a BoundaryProbe (core.probes)."""
+        if probe is None:
+            return
+        if self.task == "classification" and self.classes > 2 and probe.classes is not None:
+            self.colour_bar.setVisible(False)
+            self.image.setLookupTable(None)
+            self.image.setImage(class_image(probe.classes, probe.confidence, self.classes), autoLevels=False,
+                                levels=(0, 255), rect=PLANE)
+        else:
+            self.colour_bar.setVisible(True)
+            self.image.setLookupTable(diverging_lut())
+            self.image.setImage(np.ascontiguousarray(probe.score, dtype=np.float32), autoLevels=False, levels=(-1, 1),
+                                rect=PLANE)
+        self.frames += 1
+
+    def image_data(self) -> np.ndarray | None:
+        return None if self.image.image is None else np.array(self.image.image)

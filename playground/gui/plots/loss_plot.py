@@ -1,0 +1,181 @@
+"""Loss curves as good as TensorBoard's: train and test, a true log scale on either axis,
+smoothing by a debiased moving average with the raw curve faint behind it, auto-fit as data
+arrives unless the person zoomed (the "A" button fits again), accuracy on a second axis for
+classification, a readout of the epoch under the mouse, and view settings remembered."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from playground.core.smoothing import DebiasedEMA
+
+TRAIN_COLOUR = (8, 119, 189)
+TEST_COLOUR = (245, 147, 34)
+ACCURACY_COLOUR = (44, 160, 44)
+
+
+class LossPlot(QWidget):
+    def __init__(self, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lossPlot")
+        self.settings = settings
+        self.epochs: list[int] = []
+        self.train: list[float] = []
+        self.test: list[float] = []
+        self.accuracy: list[float] = []
+        self.classification = True
+
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("lossPlotWidget")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", "loss")
+        item.showGrid(x=True, y=True, alpha=0.25)
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        legend = item.addLegend(offset=(-10, 10), labelTextColor="#333")
+        self.raw_train = item.plot(pen=pg.mkPen((*TRAIN_COLOUR, 60), width=1))
+        self.raw_test = item.plot(pen=pg.mkPen((*TEST_COLOUR, 60), width=1))
+        self.train_curve = item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train loss")
+        self.test_curve = item.plot(pen=pg.mkPen(TEST_COLOUR, width=2), name="test loss")
+        # accuracy on a second y axis, sharing x
+        self.accuracy_box = pg.ViewBox()
+        item.showAxis("right")
+        item.scene().addItem(self.accuracy_box)
+        item.getAxis("right").linkToView(self.accuracy_box)
+        item.getAxis("right").setLabel("test accuracy")
+        self.accuracy_box.setXLink(item)
+        self.accuracy_box.setYRange(0, 1.0, padding=0.02)
+        self.accuracy_box.setMouseEnabled(x=False, y=False)
+        self.accuracy_curve = pg.PlotDataItem(pen=pg.mkPen(ACCURACY_COLOUR, width=1.5, style=Qt.PenStyle.DashLine))
+        self.accuracy_box.addItem(self.accuracy_curve)
+        legend.addItem(self.accuracy_curve, "test accuracy")
+        item.getViewBox().sigResized.connect(self._sync_boxes)
+        self.readout = QLabel(" ", objectName="lossReadout")
+        self.readout.setStyleSheet("color: #333;")
+        self._hover = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
+
+        self.log_x = QCheckBox("log x", objectName="logX")
+        self.log_y = QCheckBox("log y", objectName="logY")
+        self.smoothing = QSlider(Qt.Orientation.Horizontal, objectName="smoothing")
+        self.smoothing.setRange(0, 99)
+        self.smoothing.setToolTip("Smoothing: weight of the debiased moving average (0: raw)")
+        self.smoothing_label = QLabel()
+        self.log_x.setChecked(settings.value("lossPlot/logX", False, type=bool))
+        self.log_y.setChecked(settings.value("lossPlot/logY", True, type=bool))
+        self.smoothing.setValue(int(settings.value("lossPlot/smoothing", 60, type=int)))
+        self.log_x.toggled.connect(self._view_changed)
+        self.log_y.toggled.connect(self._view_changed)
+        self.smoothing.valueChanged.connect(self._view_changed)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.log_x)
+        bar.addWidget(self.log_y)
+        bar.addWidget(QLabel("smoothing"))
+        bar.addWidget(self.smoothing, 1)
+        bar.addWidget(self.smoothing_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.readout)
+        self._view_changed()
+
+    # ----------------------------------------------------------------- data
+
+    def clear(self, classification: bool = True) -> None:
+        self.epochs, self.train, self.test, self.accuracy = [], [], [], []
+        self.classification = classification
+        self._reset_smoothers()
+        self.accuracy_curve.setVisible(classification)
+        self.plot.getPlotItem().getAxis("right").setVisible(classification)
+        self.plot.getPlotItem().enableAutoRange()
+        self._redraw()
+
+    def add(self, snapshots: list) -> None:
+        """Append epoch snapshots (core.training.Snapshot)."""
+        if not snapshots:
+            return
+        for snap in snapshots:
+            self.epochs.append(snap.epoch)
+            self.train.append(snap.train_loss)
+            self.test.append(snap.test_loss)
+            self.accuracy.append(snap.test_accuracy if snap.test_accuracy is not None else math.nan)
+        self._smooth_train.extend([s.train_loss for s in snapshots])
+        self._smooth_test.extend([s.test_loss for s in snapshots])
+        self._redraw()
+
+    def point_count(self) -> int:
+        return len(self.epochs)
+
+    # ----------------------------------------------------------------- view
+
+    def _reset_smoothers(self) -> None:
+        weight = self.smoothing.value() / 100
+        self._smooth_train = DebiasedEMA(weight)
+        self._smooth_train.extend(self.train)
+        self._smooth_test = DebiasedEMA(weight)
+        self._smooth_test.extend(self.test)
+
+    @Slot()
+    def _view_changed(self) -> None:
+        self.smoothing_label.setText(f"{self.smoothing.value() / 100:.2f}")
+        self.settings.setValue("lossPlot/logX", self.log_x.isChecked())
+        self.settings.setValue("lossPlot/logY", self.log_y.isChecked())
+        self.settings.setValue("lossPlot/smoothing", self.smoothing.value())
+        log_x, log_y = self.log_x.isChecked(), self.log_y.isChecked()
+        self.plot.getPlotItem().setLogMode(x=log_x, y=log_y)
+        self.plot.getPlotItem().getAxis("right").setLogMode(log_x, False)  # accuracy stays linear
+        self.accuracy_curve.setLogMode(log_x, False)
+        self._reset_smoothers()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        x = np.asarray(self.epochs, dtype=np.float64)
+        smoothed = self.smoothing.value() > 0
+        raw_train = _positive(np.asarray(self.train, dtype=np.float64), self.log_y.isChecked())
+        raw_test = _positive(np.asarray(self.test, dtype=np.float64), self.log_y.isChecked())
+        self.raw_train.setData(x, raw_train)
+        self.raw_test.setData(x, raw_test)
+        self.raw_train.setVisible(smoothed)
+        self.raw_test.setVisible(smoothed)
+        self.train_curve.setData(x, _positive(self._smooth_train.extend([]), self.log_y.isChecked()))
+        self.test_curve.setData(x, _positive(self._smooth_test.extend([]), self.log_y.isChecked()))
+        if self.classification:
+            self.accuracy_curve.setData(x, np.asarray(self.accuracy, dtype=np.float64))
+
+    @Slot()
+    def _sync_boxes(self) -> None:
+        self.accuracy_box.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
+        self.accuracy_box.linkedViewChanged(self.plot.getPlotItem().getViewBox(), self.accuracy_box.XAxis)
+
+    @Slot(object)
+    def _mouse_moved(self, event) -> None:
+        if not self.epochs:
+            return
+        pos = event[0]
+        box = self.plot.getPlotItem().getViewBox()
+        if not box.sceneBoundingRect().contains(pos):
+            return
+        x = box.mapSceneToView(pos).x()
+        epoch = 10 ** x if self.log_x.isChecked() else x
+        self.show_readout(int(np.clip(np.searchsorted(self.epochs, epoch), 0, len(self.epochs) - 1)))
+
+    def show_readout(self, i: int) -> None:
+        text = f"epoch {self.epochs[i]}: train loss {self.train[i]:.4g}, test loss {self.test[i]:.4g}"
+        if self.classification and not math.isnan(self.accuracy[i]):
+            text += f", test accuracy {self.accuracy[i]:.3f}"
+        self.readout.setText(text)
+
+
+def _positive(values: np.ndarray, log: bool) -> np.ndarray:
+    """On a log axis, non-positive values cannot be drawn: leave gaps instead of breaking the plot."""
+    if log:
+        values = np.where(values > 0, values, np.nan)
+    return values

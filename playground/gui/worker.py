@@ -1,0 +1,265 @@
+"""Training off the UI thread.
+
+`TrainingWorker` is a QThread running a command loop. The UI sends plain commands (configure,
+play, step, reset, export) through a queue and never touches the trainer or the model; the worker
+sends back plain updates (snapshots, probe arrays) through signals, at most ~30 a second however
+fast training runs. Pause and stop reach a running trainer through its thread-safe controls.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from playground.core.errors import PlaygroundError
+from playground.core.spec import Project
+
+#: Seconds between two updates to the UI (about 30 per second).
+UPDATE_INTERVAL = 1 / 30
+
+
+@dataclass
+class TrainingUpdate:
+    """What the views need after some epochs: the new snapshots and a fresh boundary."""
+
+    snapshots: list = field(default_factory=list)
+    boundary: Any = None          # core.probes.BoundaryProbe
+    epoch: int = 0
+    step: int = 0
+    elapsed: float = 0.0
+    samples_per_second: float = 0.0
+    device: str = "cpu"
+    restarted: bool = False       # a new history begins (fresh weights)
+    test_accuracy: float | None = None
+
+
+@dataclass
+class DataUpdate:
+    """The data set as the boundary view draws it."""
+
+    points_train: Any
+    labels_train: Any
+    points_test: Any
+    labels_test: Any
+    task: str
+    classes: int
+    features: list
+
+
+@dataclass
+class ExportRequest:
+    format: str
+    path: Path
+    with_training: bool = False
+
+
+class TrainingWorker(QThread):
+    update = Signal(object)        # TrainingUpdate
+    dataReady = Signal(object)     # DataUpdate
+    stateChanged = Signal(str)     # "idle", "playing", "paused", "finished", "failed"
+    failed = Signal(str)           # a message for the user
+    exportFinished = Signal(object, str)  # (ExportResult or None, error message or "")
+
+    def __init__(self, threads: int = 1, parent=None) -> None:
+        super().__init__(parent)
+        self._commands: queue.Queue = queue.Queue()
+        self._trainer = None
+        self._playing = False
+        self._threads = threads
+        self._pending: list = []
+        self._last_emit = 0.0
+
+    # ------------------------------------------------------------ UI thread
+
+    def configure(self, project: Project, keep_weights: bool, data_changed: bool = True) -> None:
+        """Use `project` from now on; keep the trained weights if its architecture allows."""
+        self._send(("configure", project, keep_weights, data_changed))
+
+    def play(self) -> None:
+        self._playing = True
+        self._send(("play",))
+
+    def pause(self) -> None:
+        self._playing = False
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.stop()
+
+    def step(self) -> None:
+        self.pause()
+        self._send(("step",))
+
+    def reset(self) -> None:
+        self._send(("reset",))
+
+    def set_learning_rate(self, lr: float) -> None:
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.set_learning_rate(lr)
+
+    def set_threads(self, threads: int) -> None:
+        self._send(("threads", threads))
+
+    def export(self, request: ExportRequest) -> None:
+        self.pause()
+        self._send(("export", request))
+
+    def shutdown(self) -> None:
+        """Stop training and end the thread; returns once it has ended."""
+        self._playing = False
+        self._commands.put(("quit",))
+        trainer = self._trainer
+        if trainer is not None:
+            trainer.stop()
+        self.wait()
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def _send(self, command: tuple) -> None:
+        self._commands.put(command)
+        trainer = self._trainer
+        if trainer is not None and command[0] != "play":
+            trainer.stop()  # let a running loop return and take the command
+
+    # ------------------------------------------------------------ worker thread
+
+    def run(self) -> None:  # noqa: D401 (QThread's entry point)
+        import torch
+
+        torch.set_num_threads(self._threads)
+        while True:
+            command = self._commands.get()
+            if command[0] == "quit":
+                return
+            try:
+                self._handle(command)
+            except PlaygroundError as err:
+                self._playing = False
+                self.failed.emit(str(err))
+                self.stateChanged.emit("failed")
+            except Exception as err:  # a fault in a step: report it, keep the window alive
+                self._playing = False
+                detail = traceback.format_exception_only(type(err), err)[-1].strip()
+                self.failed.emit(f"Training stopped by an internal error: {detail}")
+                self.stateChanged.emit("failed")
+            if self._commands.empty():
+                self._train_while_playing()
+
+    def _handle(self, command: tuple) -> None:
+        kind = command[0]
+        if kind == "configure":
+            _, project, keep, data_changed = command
+            self._configure(project, keep, data_changed)
+        elif kind == "reset":
+            if self._trainer is not None:
+                self._configure(self._trainer.project, False, False)
+        elif kind == "threads":
+            import torch
+
+            self._threads = command[1]
+            torch.set_num_threads(command[1])
+        elif kind == "step" and self._trainer is not None:
+            self._run(1)
+            self.stateChanged.emit("paused")
+        elif kind == "export":
+            self._export(command[1])
+
+    def _configure(self, project: Project, keep: bool, data_changed: bool) -> None:
+        from playground.core.training import Trainer
+
+        previous = self._trainer
+        self._trainer = None
+        trainer = Trainer(project)
+        restarted = True
+        if keep and previous is not None and previous.epoch > 0 and trainer.same_architecture(previous):
+            trainer.adopt(previous)
+            restarted = False
+        self._trainer = trainer
+        self._pending = []
+        if data_changed or previous is None:
+            d = trainer.dataset
+            self.dataReady.emit(DataUpdate(d.points_train, d.y_train, d.points_test, d.y_test, d.task,
+                                           d.num_classes, list(project.data.features)))
+        self._emit(restarted=restarted)
+        if not self._playing:
+            self.stateChanged.emit("idle" if trainer.epoch == 0 else "paused")
+
+    def _train_while_playing(self) -> None:
+        trainer = self._trainer
+        if trainer is None or not self._playing:
+            return
+        self.stateChanged.emit("playing")
+        while self._playing and self._commands.empty():
+            trainer.clear_stop()
+            if not self._playing:  # a pause that came just before clear_stop
+                break
+            total = trainer.project.training.epochs
+            if total and trainer.epoch >= total:
+                self._playing = False
+                self.stateChanged.emit("finished")
+                return
+            last = self._run(None if not total else total - trainer.epoch)
+            if last is not None and last.kind == "diverged":
+                self._playing = False
+                self.failed.emit(last.message)
+                self.stateChanged.emit("failed")
+                return
+        if not self._playing and self._commands.empty():
+            self.stateChanged.emit("paused")
+
+    def _run(self, epochs: int | None):
+        trainer = self._trainer
+        trainer.clear_stop()
+        if epochs is None:
+            # until stopped: run in long stretches, the loop above checks for commands between
+            epochs = 1_000_000
+        last = trainer.run(epochs, callback=self._on_epoch)
+        self._emit()
+        return last
+
+    def _on_epoch(self, snap) -> None:
+        if snap.kind == "epoch":
+            self._pending.append(snap)
+        if time.monotonic() - self._last_emit >= UPDATE_INTERVAL:
+            self._emit()
+
+    def _emit(self, restarted: bool = False) -> None:
+        trainer = self._trainer
+        if trainer is None:
+            return
+        snaps, self._pending = self._pending, []
+        last = trainer.history[-1] if trainer.history else None
+        self.update.emit(TrainingUpdate(
+            snapshots=snaps,
+            boundary=trainer.probe_boundary(), epoch=trainer.epoch, step=trainer.step,
+            elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
+            device=str(trainer.device), restarted=restarted,
+            test_accuracy=last.test_accuracy if last else None))
+        self._last_emit = time.monotonic()
+
+    def _export(self, request: ExportRequest) -> None:
+        import torch
+
+        from playground.core.export import export_model
+
+        trainer = self._trainer
+        if trainer is None:
+            self.exportFinished.emit(None, "There is no model to export yet: fix the network first.")
+            return
+        try:
+            result = export_model(trainer.model, trainer.project, request.format, request.path,
+                                  torch.as_tensor(trainer.dataset.x_test), with_training=request.with_training)
+        except PlaygroundError as err:
+            self.exportFinished.emit(None, str(err))
+        else:
+            self.exportFinished.emit(result, "")
+        finally:
+            trainer.model.to(trainer.device)
