@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.document.changed.connect(self._document_changed)
         self.document.pathChanged.connect(self._path_changed)
-        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._path_changed(self.document.path))
+        self.document.undo_stack.cleanChanged.connect(self._path_changed)
         self.palette.layerRequested.connect(lambda kind: self.insert_layer(len(self.document.project.model.layers) - 1, kind))
         self.editor.insertRequested.connect(self.insert_layer)
         self.editor.moveRequested.connect(self.move_layer)
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
         self.inspector.show_layer(index, layers[index] if 0 <= index < len(layers) else None)
 
     @Slot(object)
-    def _path_changed(self, _path: object) -> None:
+    def _path_changed(self, _path_or_clean: object) -> None:
         name = self.document.path.name if self.document.path else "Untitled"
         dirty = "" if self.document.undo_stack.isClean() else " •"
         self.setWindowTitle(f"{name}{dirty} — Neural Playground")

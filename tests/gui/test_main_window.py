@@ -1,0 +1,223 @@
+"""The window as a person uses it: drag, edit, train, undo, save, reopen, export, close."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QDialogButtonBox, QSpinBox
+
+from playground.core.project import load_project
+from playground.gui.canvas import card_mime
+from playground.gui.palette import layer_mime
+from tests.conftest import EXAMPLES
+
+
+def drop(editor, mime, y: int) -> None:
+    """What Qt delivers when a drag is released over the editor at height y (editor coordinates)."""
+    event = QDropEvent(QPointF(60, y), Qt.DropAction.CopyAction | Qt.DropAction.MoveAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    editor.dropEvent(event)
+
+
+def between(editor, upper: int) -> int:
+    """A y (editor coordinates) just below card `upper`, above the next one."""
+    card = editor.cards[upper]
+    bottom = card.mapTo(editor, QPoint(0, card.height())).y()
+    return bottom + 2
+
+
+def layer_types(window) -> list:
+    return [layer.type for layer in window.document.project.model.layers]
+
+
+def test_the_stable_names_exist(window):
+    for name in ("layerPalette", "networkEditor", "inspector", "dataPanel", "trainingPanel", "playButton",
+                 "stepButton", "resetButton", "lossPlot", "boundaryView", "statusBar"):
+        assert window.findChild(object, name) is not None, name
+
+
+def test_drag_a_dense_layer_from_the_palette_edit_it_train_and_undo(window, qtbot):
+    assert layer_types(window) == ["dense", "dense", "dense"]
+    palette_item = window.palette.items()["dense"]
+    mime = window.palette.tree.mimeData([palette_item])  # what the palette puts on the drag
+    drop(window.editor, mime, between(window.editor, 0))
+    assert layer_types(window) == ["dense"] * 4
+    assert len(window.editor.cards) == 4
+    assert window.editor.selected == 1 and window.inspector.index == 1
+
+    spin = window.inspector.form.widget("units")
+    assert isinstance(spin, QSpinBox)
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "7")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert window.document.project.model.layers[1].params["units"] == 7
+    assert "7 units" in window.editor.cards[1].title.text()
+    assert "→ 7 features" in window.editor.cards[1].detail.text()
+
+    before = window.boundary.image_data().copy()
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() >= 5, timeout=20000)
+    qtbot.waitUntil(lambda: not np.array_equal(window.boundary.image_data(), before), timeout=20000)
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+    assert window.status_labels["epoch"].text().startswith("epoch ")
+
+    window.undo_action.trigger()  # the units edit
+    assert window.document.project.model.layers[1].params["units"] == 4
+    window.undo_action.trigger()  # the drop
+    assert layer_types(window) == ["dense"] * 3
+    window.redo_action.trigger()
+    assert layer_types(window) == ["dense"] * 4
+
+
+def test_reorder_duplicate_and_delete_cards(window, qtbot):
+    drop(window.editor, layer_mime("dropout"), between(window.editor, 2))  # after the last card
+    assert layer_types(window) == ["dense", "dense", "dense", "dropout"]
+    # an error: the output is now a dropout layer after a 1-unit dense: still valid; move dropout to the top
+    drop(window.editor, card_mime(3), 5)
+    assert layer_types(window) == ["dropout", "dense", "dense", "dense"]
+    window.editor.select(1)
+    window.editor.duplicate_action.trigger()
+    assert layer_types(window) == ["dropout", "dense", "dense", "dense", "dense"]
+    window.editor.select(0)
+    qtbot.keyClick(window.editor, Qt.Key.Key_Delete)
+    assert layer_types(window) == ["dense"] * 4
+    # +/− units on a card
+    qtbot.mouseClick(window.editor.findChild(object, "moreUnits0"), Qt.MouseButton.LeftButton)
+    assert window.document.project.model.layers[0].params["units"] == 5
+
+
+def test_an_invalid_network_shows_the_error_on_the_card_and_disables_training(window, qtbot):
+    window.edit_layer(2, "units", 3)  # 3 outputs for 2 classes with mse
+    card = window.editor.cards[2]
+    assert not card.error.isHidden() and "2 classes" in card.error.text()
+    assert not window.play_action.isEnabled() and not window.play_button.isEnabled()
+    assert not window.banner.isHidden()
+    window.undo_action.trigger()
+    assert window.play_action.isEnabled() and window.editor.cards[2].error.isHidden()
+
+
+def type_into(qtbot, edit, text: str) -> None:
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+
+
+def test_out_of_range_values_are_refused_with_a_message(window, qtbot):
+    lr = window.training_panel.form.widget("learning_rate")
+    type_into(qtbot, lr, "50")
+    assert lr.parsed() is None and "background" in lr.styleSheet()  # red as you type
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    assert window.document.project.training.learning_rate == 0.03
+    window.change_units(2, -1)  # 1 → 0 units
+    assert window.document.project.model.layers[2].params["units"] == 1
+    assert "units" in window.banner.text() and "≥ 1" in window.banner.text()
+
+
+def test_data_and_training_settings_are_undoable(window):
+    window.data_panel.features["x1^2"].click()
+    assert window.document.project.data.features == ["x1", "x2", "x1^2"]
+    assert "3 features" in window.editor.input_card.label.text()
+    combo = window.data_panel.dataset
+    combo.setCurrentIndex(combo.findData("xor"))
+    assert window.document.project.data.dataset == "xor"
+    window.training_panel.form.widget("optimizer").setCurrentIndex(
+        window.training_panel.form.widget("optimizer").findData("adam"))
+    assert window.document.project.training.optimizer["name"] == "adam"
+    for _ in range(3):
+        window.undo_action.trigger()
+    assert window.document.project.data.features == ["x1", "x2"]
+    assert window.document.project.data.dataset == "circle"
+    assert window.data_panel.dataset.currentData() == "circle"
+
+
+def test_learning_rate_applies_live_and_architecture_change_asks(window, qtbot):
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.epoch >= 3, timeout=20000)
+    lr = window.training_panel.form.widget("learning_rate")
+    type_into(qtbot, lr, "0.1")
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    assert window.document.project.training.learning_rate == 0.1
+    epoch = window.epoch
+    qtbot.waitUntil(lambda: window.epoch > epoch + 2, timeout=20000)
+    assert window.loss_plot.point_count() >= window.epoch - 1  # no reset: the curve went on
+    asked = []
+    window.confirm = lambda title, text: asked.append(title) or False
+    window.change_units(0, +1)
+    assert asked and window.document.project.model.layers[0].params["units"] == 4  # refused
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+
+
+def test_divergence_is_reported_and_the_window_keeps_working(make_window, qtbot, write_project):
+    from tests.conftest import project_dict
+    layers = [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 1}]
+    window = make_window(write_project(project_dict("plane", layers=layers, learning_rate=5.0, epochs=0, samples=200)))
+    window.toggle_play()
+    qtbot.waitUntil(lambda: "loss became" in window.banner.text(), timeout=20000)
+    assert window.state == "failed"
+    window.edit_setting("training", "learning_rate", 0.001)
+    window.toggle_play()
+    epoch = window.epoch
+    qtbot.waitUntil(lambda: window.epoch > epoch + 2, timeout=20000)
+    window.toggle_play()
+
+
+def test_save_reopen_and_bad_files(window, make_window, tmp_path):
+    window.edit_layer(0, "units", 6)
+    assert window.windowTitle().startswith("Untitled •")
+    path = tmp_path / "mine.json"
+    assert window.save_to(path)
+    assert window.windowTitle().startswith("mine.json —")
+    assert load_project(path).model.layers[0].params["units"] == 6
+    again = make_window(path)
+    assert again.document.project == window.document.project
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "neural-playground-project", "version": 1, "data": ')
+    assert not again.open_project(bad)
+    assert "bad.json" in again.banner.text() and "not valid JSON" in again.banner.text()
+    assert again.document.project == window.document.project  # nothing lost
+    assert again._recent()[0] == str(path.resolve())
+    assert [a.text() for a in again.recent_menu.actions()][0] == str(path.resolve())
+
+
+def test_export_onnx_through_the_dialog(window, qtbot, tmp_path):
+    import onnxruntime
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.epoch >= 1, timeout=20000)
+    dialog = window.show_export_dialog()
+    dialog.format.setCurrentIndex(dialog.format.findData("onnx"))
+    dialog.path.setText(str(tmp_path / "circle.onnx"))
+    with qtbot.waitSignal(window.worker.exportFinished, timeout=60000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Exported" in window.banner.text(), timeout=5000)
+    session = onnxruntime.InferenceSession(str(tmp_path / "circle.onnx"), providers=["CPUExecutionProvider"])
+    assert session.run(None, {"input": np.zeros((3, 2), np.float32)})[0].shape == (3, 1)
+    # a failed export says so and the window goes on
+    window.export_model("onnx", tmp_path)
+    assert "file name" in window.banner.text()
+
+
+def test_new_from_template_and_close_during_training(window, qtbot):
+    window.new_project(EXAMPLES / "spiral3-softmax.json")
+    qtbot.waitUntil(lambda: window.boundary.classes == 3, timeout=20000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.epoch >= 2, timeout=20000)
+    window.close()
+    assert window.worker.wait(10000) and window.worker.isFinished()
+
+
+def test_screenshot_while_training_the_spiral(make_window, qtbot, tmp_path):
+    window = make_window(EXAMPLES / "spiral.json")
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.epoch >= 30, timeout=30000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.state in ("paused", "finished"), timeout=10000)
+    shot = window.grab()
+    path = tmp_path / "spiral.png"
+    assert shot.save(str(path))
+    image = shot.toImage()
+    assert image.width() >= 1280 and image.height() >= 800
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)}
+    assert len(colours) > 20  # a drawn window, not a blank one
