@@ -124,7 +124,7 @@ class MainWindow(QMainWindow):
                  self._dock("Layer settings", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea),
                  self._dock("Training", self.training_panel, Qt.DockWidgetArea.RightDockWidgetArea)]
         self.resizeDocks(docks, [230, 400, 290, 420], Qt.Orientation.Vertical)
-        self.resizeDocks([docks[0], docks[2]], [250, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([docks[0], docks[2]], [265, 300], Qt.Orientation.Horizontal)
 
         self.status = QStatusBar(objectName="statusBar")
         self.setStatusBar(self.status)

@@ -221,3 +221,30 @@ def test_screenshot_while_training_the_spiral(make_window, qtbot, tmp_path):
     assert image.width() >= 1280 and image.height() >= 800
     colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 37) for y in range(0, image.height(), 37)}
     assert len(colours) > 20  # a drawn window, not a blank one
+
+
+def test_loss_plot_log_scales_smoothing_readout_and_remembered_settings(window, qtbot, settings):
+    from playground.gui.plots.loss_plot import LossPlot
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() >= 10, timeout=20000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+    plot = window.loss_plot
+    plot.log_x.click()
+    assert plot.plot.getPlotItem().ctrl.logXCheck.isChecked()
+    plot.log_y.setChecked(False)
+    assert not plot.plot.getPlotItem().ctrl.logYCheck.isChecked()
+    plot.smoothing.setValue(0)
+    x, y = plot.train_curve.getData()
+    assert np.allclose(y, plot.train)  # no smoothing: the raw values
+    plot.smoothing.setValue(90)
+    _, smoothed = plot.train_curve.getData()
+    assert smoothed[0] == pytest.approx(plot.train[0]) and not np.allclose(smoothed, plot.train)
+    # hovering shows the epoch under the mouse
+    box = plot.plot.getPlotItem().getViewBox()
+    scene_pos = box.mapViewToScene(QPointF(np.log10(5), 0.0))
+    plot._mouse_moved((scene_pos,))
+    assert plot.readout.text().startswith("epoch 5: train loss")
+    again = LossPlot(settings)
+    qtbot.addWidget(again)
+    assert again.log_x.isChecked() and not again.log_y.isChecked() and again.smoothing.value() == 90
