@@ -27,6 +27,19 @@ MAX_LAYERS = 256
 DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d{1,2})?)$")
 
 
+def _known_name(raw: Any, key: str, known: Any, path: str, what: str) -> str:
+    """raw[key]: present, a string, and one of `known` (else an error that lists or suggests)."""
+    where = f"{path}.{key}"
+    if key not in raw:
+        raise ValidationError(where, "is missing (one of " + ", ".join(known) + ")")
+    name = raw[key]
+    if not isinstance(name, str):
+        raise ValidationError(where, f"must be a string, not {type_name(name)}")
+    if name not in known:
+        raise ValidationError(where, f'unknown {what} "{name}"' + suggest(name, tuple(known)))
+    return name
+
+
 def _seed(value: Any, path: str) -> int:
     return int(check_number(value, path, integer=True, low=0, high=MAX_SEED))
 
@@ -53,13 +66,7 @@ class DataSpec:
         raw = check_mapping(raw, path)
         check_unknown_keys(raw, ["dataset", "samples", "noise", "train_fraction", "seed", "features"],
                            path)
-        if "dataset" not in raw:
-            raise ValidationError(f"{path}.dataset", "is missing (one of " + ", ".join(DATASETS) + ")")
-        name = raw["dataset"]
-        if not isinstance(name, str):
-            raise ValidationError(f"{path}.dataset", f"must be a string, not {type_name(name)}")
-        if name not in DATASETS:
-            raise ValidationError(f"{path}.dataset", f'unknown data set "{name}"' + suggest(name, tuple(DATASETS)))
+        name = _known_name(raw, "dataset", DATASETS, path, "data set")
         samples = check_number(raw.get("samples", DATASETS[name].extra["samples"]), f"{path}.samples",
                                integer=True, low=4, high=MAX_SAMPLES)
         noise = check_number(raw.get("noise", 0.0), f"{path}.noise", integer=False, low=0.0, high=0.5)
@@ -104,13 +111,7 @@ class LayerSpec:
     @classmethod
     def from_dict(cls, raw: Any, path: str = "layer") -> "LayerSpec":
         raw = check_mapping(raw, path)
-        if "type" not in raw:
-            raise ValidationError(f"{path}.type", "is missing (one of " + ", ".join(LAYERS) + ")")
-        kind = raw["type"]
-        if not isinstance(kind, str):
-            raise ValidationError(f"{path}.type", f"must be a string, not {type_name(kind)}")
-        if kind not in LAYERS:
-            raise ValidationError(f"{path}.type", f'unknown layer type "{kind}"' + suggest(kind, tuple(LAYERS)))
+        kind = _known_name(raw, "type", LAYERS, path, "layer type")
         params = validate_params(LAYERS[kind].entry, {k: v for k, v in raw.items() if k != "type"}, path)
         if "bias_init" in params and INITIALIZERS[params["bias_init"]["name"]].extra["needs_matrix"]:
             raise ValidationError(f"{path}.bias_init", f'"{params["bias_init"]["name"]}" needs a weight '
