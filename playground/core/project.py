@@ -1,13 +1,27 @@
-"""Project files: load (validated, migrated) and save (atomically). The format is documented in
-README.md; `spec.Project` holds the content."""
+"""Project files: load (validated, migrated) and save (atomically), with the training state.
+
+A project is one JSON file (the public format in README.md). When it holds trained weights, its
+"state" key names a safetensors file beside it (weights, optimizer state, random streams, history:
+see Trainer.state()). The state file gets a new name on every save and is written before the JSON
+that points to it, so a crash at any moment leaves the old pair or the new pair, both complete.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+from pathlib import Path
 from typing import Any
 
-from playground.core.jsonfile import read_json, write_json
+from playground.core.errors import PlaygroundError
+from playground.core.jsonfile import read_json, write_atomic, write_json
 from playground.core.spec import Project
+
+STATE_FORMAT = "neural-playground-state"
+MAX_STATE_BYTES = 4 * 2**30
+_STATE_NAME = re.compile(r"^[\w.-]+\.state\.safetensors$")
 
 
 def migrate(raw: Any) -> Any:
@@ -21,5 +35,98 @@ def load_project(path: str | os.PathLike) -> Project:
     return Project.from_dict(migrate(read_json(path, "project")))
 
 
-def save_project(project: Project, path: str | os.PathLike) -> None:
-    write_json(path, project.to_dict())
+def save_project(project: Project, path: str | os.PathLike, state: Any = None) -> None:
+    """Write the project (and, with a TrainingState, its weights and training state beside it)."""
+    path = Path(path)
+    raw = project.to_dict()
+    raw.pop("state", None)
+    if state is not None:
+        data = state_bytes(state)
+        digest = hashlib.sha256(data).hexdigest()[:12]
+        name = f"{path.stem}.{digest}.state.safetensors"
+        write_atomic(path.with_name(name), data)
+        raw["state"] = {"file": name, "epoch": int(state.meta.get("epoch", 0))}
+    write_json(path, raw)
+    _remove_stale_states(path, raw.get("state", {}).get("file"))
+
+
+def _remove_stale_states(path: Path, keep: str | None) -> None:
+    for old in path.parent.glob(f"{glob_escape(path.stem)}.*.state.safetensors"):
+        if old.name != keep:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def state_bytes(state: Any) -> bytes:
+    from safetensors.torch import save
+
+    metadata = {"format": STATE_FORMAT, "version": "1", "meta": json.dumps(state.meta, allow_nan=False)}
+    return save(state.tensors, metadata=metadata)
+
+
+def load_state(project_path: str | os.PathLike, project: Project):
+    """The TrainingState a project file points to, or None if it has none. A missing, damaged or
+    foreign state file is a PlaygroundError (the project itself stays usable)."""
+    from playground.core.training import TrainingState
+
+    ref = project.extra.get("state")
+    if ref is None:
+        return None
+    if not isinstance(ref, dict) or not isinstance(ref.get("file"), str) or not _STATE_NAME.match(ref["file"]):
+        raise PlaygroundError("state: must name a '<name>.state.safetensors' file beside the project")
+    path = Path(project_path).with_name(ref["file"])
+    tensors, metadata = read_safetensors(path, MAX_STATE_BYTES)
+    if metadata.get("format") != STATE_FORMAT:
+        raise PlaygroundError(f"{path.name}: not a Neural Playground training state")
+    try:
+        meta = json.loads(metadata.get("meta", ""), parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        raise PlaygroundError(f"{path.name}: its description is damaged") from None
+    if not isinstance(meta, dict):
+        raise PlaygroundError(f"{path.name}: its description is damaged")
+    return TrainingState(tensors, meta)
+
+
+def _no_constants(token: str) -> Any:
+    raise ValueError(token)
+
+
+def read_safetensors(path: str | os.PathLike, max_bytes: int) -> tuple[dict, dict]:
+    """(tensors, metadata) from a safetensors file, checked before anything large is allocated:
+    the size, the header's length and JSON, then the data. Any problem is a PlaygroundError."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise PlaygroundError(f"{path.name}: no such file beside the project") from None
+    if size > max_bytes:
+        raise PlaygroundError(f"{path.name}: {size:,} bytes is more than the {max_bytes:,} allowed")
+    raw = path.read_bytes()
+    if len(raw) < 8:
+        raise PlaygroundError(f"{path.name}: truncated (not a safetensors file)")
+    header_len = int.from_bytes(raw[:8], "little")
+    if header_len > len(raw) - 8 or header_len > 100 * 2**20:
+        raise PlaygroundError(f"{path.name}: not a safetensors file (its header is damaged or truncated)")
+    try:
+        header = json.loads(raw[8:8 + header_len])
+    except (ValueError, RecursionError):
+        raise PlaygroundError(f"{path.name}: not a safetensors file (its header is not JSON)") from None
+    if not isinstance(header, dict):
+        raise PlaygroundError(f"{path.name}: not a safetensors file")
+    metadata = header.get("__metadata__") or {}
+    if not isinstance(metadata, dict):
+        raise PlaygroundError(f"{path.name}: damaged metadata")
+    try:
+        tensors = load(raw)
+    except (SafetensorError, ValueError, RuntimeError, OverflowError, TypeError) as err:
+        raise PlaygroundError(f"{path.name}: not a readable safetensors file ({err})") from None
+    return tensors, {str(k): str(v) for k, v in metadata.items()}

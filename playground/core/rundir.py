@@ -26,7 +26,7 @@ from playground.core.build import build_model
 from playground.core.data import Dataset, make_dataset
 from playground.core.errors import PlaygroundError
 from playground.core.jsonfile import write_atomic, write_json
-from playground.core.project import load_project, save_project
+from playground.core.project import load_project, read_safetensors, save_project
 from playground.core.shapes import analyze, output_activation
 from playground.core.spec import Project
 from playground.core.training import Snapshot
@@ -47,22 +47,7 @@ def save_weights(state: dict[str, torch.Tensor], path: str | os.PathLike, projec
 
 def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """Tensors from a safetensors file; any problem is a PlaygroundError."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load
-
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise PlaygroundError(f"{path}: no such weights file") from None
-    if size > MAX_WEIGHTS_BYTES:
-        raise PlaygroundError(f"{path}: {size:,} bytes is more than the {MAX_WEIGHTS_BYTES:,} a weights file may have")
-    raw = path.read_bytes()
-    try:
-        tensors = load(raw)
-    except (SafetensorError, ValueError, RuntimeError, OverflowError) as err:
-        raise PlaygroundError(f"{path}: not a readable safetensors file ({err})") from None
-    return tensors
+    return read_safetensors(path, MAX_WEIGHTS_BYTES)[0]
 
 
 def load_state_into(model: nn.Module, tensors: dict[str, torch.Tensor], source: str) -> None:

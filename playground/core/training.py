@@ -33,6 +33,25 @@ from playground.core.spec import Project
 from playground.core.targets import encode_targets, predicted_classes
 
 EVAL_CHUNK = 65_536
+HISTORY_FIELDS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+                  "learning_rate", "samples_per_second", "elapsed")
+
+
+@dataclass
+class TrainingState:
+    """A trainer's state as tensors (CPU) and plain JSON-able values; see Trainer.state()."""
+
+    tensors: dict
+    meta: dict
+
+
+def _history_value(field: str, value: torch.Tensor):
+    number = float(value)
+    if field in ("epoch", "step"):
+        return int(number)
+    if field in ("train_accuracy", "test_accuracy") and math.isnan(number):
+        return None
+    return number
 
 
 @dataclass
@@ -115,6 +134,7 @@ class Trainer:
         self._shuffle = torch.Generator().manual_seed(spec.seed)
         self._fixed_batches = list(zip(self.x_train.split(spec.batch_size), self.y_train.split(spec.batch_size)))
         self._batches = self._fixed_batches
+        self._order: torch.Tensor | None = None  # this epoch's shuffled order
         self.epoch = 0
         self.step = 0
         self.elapsed = 0.0
@@ -207,9 +227,7 @@ class Trainer:
         if self._next_batch == 0:
             self._apply_lr()
             if spec.shuffle:
-                order = torch.randperm(len(self.x_train), generator=self._shuffle).to(self.device)
-                self._batches = list(zip(self.x_train[order].split(spec.batch_size),
-                                         self.y_train[order].split(spec.batch_size)))
+                self._use_order(torch.randperm(len(self.x_train), generator=self._shuffle))
         outer_rng = self._read_rng()
         self._write_rng(self._rng_state)
         try:
@@ -217,6 +235,12 @@ class Trainer:
         finally:
             self._rng_state = self._read_rng()
             self._write_rng(outer_rng)
+
+    def _use_order(self, order: torch.Tensor) -> None:
+        self._order = order
+        order = order.to(self.device)
+        size = self.project.training.batch_size
+        self._batches = list(zip(self.x_train[order].split(size), self.y_train[order].split(size)))
 
     def _read_rng(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         cuda = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
@@ -386,6 +410,86 @@ class Trainer:
         x, labels = (self.x_test, self.dataset.y_test) if split == "test" else (self.x_train, self.dataset.y_train)
         pred = predicted_classes(self.outputs(x), self.encoding, self.activation).cpu().numpy()
         return probes.confusion_matrix(labels, pred, self.dataset.num_classes)
+
+    # ------------------------------------------------------------------ saving and resuming
+
+    def state(self) -> "TrainingState":
+        """Everything needed to resume exactly here: weights, optimizer state, random streams,
+        the position inside the epoch, the last good weights and the history (CPU copies)."""
+        tensors: dict[str, torch.Tensor] = {}
+        for prefix, values in (("model.", self.model.state_dict()), ("good.", dict(zip(self.model.state_dict(), self._good)))):
+            for key, value in values.items():
+                tensors[prefix + key] = value.detach().to("cpu").contiguous().clone()
+        optim = self.optimizer.state_dict()
+        optim_meta: dict = {"param_groups": optim["param_groups"], "state": {}}
+        for index, entries in optim["state"].items():
+            optim_meta["state"][str(index)] = {}
+            for name, value in entries.items():
+                if isinstance(value, torch.Tensor):
+                    tensors[f"optim.{index}.{name}"] = value.detach().to("cpu").contiguous().clone()
+                    optim_meta["state"][str(index)][name] = "tensor"
+                else:
+                    optim_meta["state"][str(index)][name] = value
+        tensors["rng.torch"] = self._rng_state[0].clone()
+        if self._rng_state[1] is not None:
+            tensors["rng.cuda"] = self._rng_state[1].clone()
+        tensors["rng.shuffle"] = self._shuffle.get_state().clone()
+        if self._order is not None and self._next_batch > 0:
+            tensors["order"] = self._order.to(torch.int64).clone()
+        for field in HISTORY_FIELDS:
+            values = [getattr(snap, field) for snap in self.history]
+            tensors[f"history.{field}"] = torch.tensor([math.nan if v is None else v for v in values],
+                                                       dtype=torch.float64)
+        meta = {"epoch": self.epoch, "step": self.step, "elapsed": self.elapsed, "next_batch": self._next_batch,
+                "base_lr": self.base_lr, "optimizer": optim_meta}
+        return TrainingState(tensors, meta)
+
+    def load_state(self, state: "TrainingState") -> None:
+        """Resume from `state` (made by `state()` for this project's architecture). Raises
+        ValidationError when it does not fit; then nothing is changed."""
+        tensors, meta = state.tensors, state.meta
+        model_keys = list(self.model.state_dict())
+        try:
+            model = {k: tensors["model." + k] for k in model_keys}
+            good = [tensors["good." + k] for k in model_keys]
+            optim = meta["optimizer"]
+            optim_state = {int(i): {name: tensors[f"optim.{i}.{name}"] if kind == "tensor" else kind
+                                    for name, kind in entries.items()}
+                           for i, entries in optim["state"].items()}
+            epoch, step, next_batch = int(meta["epoch"]), int(meta["step"]), int(meta["next_batch"])
+            elapsed, base_lr = float(meta["elapsed"]), float(meta["base_lr"])
+            history_len = len(tensors["history.epoch"])
+            history = [Snapshot("epoch", *[_history_value(field, tensors[f"history.{field}"][i])
+                                           for field in HISTORY_FIELDS])
+                       for i in range(history_len)]
+            rng_torch, rng_shuffle = tensors["rng.torch"], tensors["rng.shuffle"]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+            raise ValidationError("state", f"the saved training state is incomplete or damaged ({err})") from None
+        live = self.model.state_dict()
+        for key, value in model.items():
+            if value.shape != live[key].shape:
+                raise ValidationError("state", f"the saved weights do not fit this network ({key})")
+        if not 0 <= next_batch < max(1, len(self._fixed_batches)) or epoch < 0 or step < 0:
+            raise ValidationError("state", "the saved position in training is out of range")
+        try:
+            probe = make_optimizer(self.project.training.optimizer, self.base_lr, list(self.model.parameters()))
+            probe.load_state_dict({"state": optim_state, "param_groups": optim["param_groups"]})
+        except (ValueError, KeyError, TypeError, RuntimeError) as err:
+            raise ValidationError("state", f"the saved optimizer state does not fit ({err})") from None
+        with torch.no_grad():
+            self.model.load_state_dict({k: v.to(live[k].dtype) for k, v in model.items()})
+            for mine, value in zip(self._good, good):
+                mine.copy_(value.to(mine.device, mine.dtype))
+        self.optimizer.load_state_dict({"state": optim_state, "param_groups": optim["param_groups"]})
+        self.epoch, self.step, self.elapsed, self._next_batch = epoch, step, elapsed, next_batch
+        self.base_lr = base_lr
+        self.history = history
+        self._rng_state = (rng_torch.to(torch.uint8), tensors["rng.cuda"] if "rng.cuda" in tensors
+                           and self.device.type == "cuda" else self._rng_state[1])
+        self._shuffle.set_state(rng_shuffle.to(torch.uint8))
+        if "order" in tensors and self.project.training.shuffle:
+            self._use_order(tensors["order"])
+        self._apply_lr()
 
     # ------------------------------------------------------------------ carrying on
 
