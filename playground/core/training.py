@@ -45,6 +45,16 @@ class TrainingState:
     meta: dict
 
 
+def _is_resource_error(err: RuntimeError, device: torch.device) -> bool:
+    """Out of memory anywhere, or any error of an accelerator (CUDA, MPS): not a bug of ours."""
+    if isinstance(err, torch.cuda.OutOfMemoryError):
+        return True
+    text = str(err).lower()
+    if "out of memory" in text or "can't allocate memory" in text:
+        return True
+    return device.type != "cpu" and any(word in text for word in ("cuda", "cublas", "cudnn", "mps", "device"))
+
+
 def _history_value(field: str, value: torch.Tensor):
     number = float(value)
     if field in ("epoch", "step"):
@@ -58,8 +68,9 @@ def _history_value(field: str, value: torch.Tensor):
 class Snapshot:
     """What the trainer reports after an epoch (kind "epoch") or when it ends early.
 
-    kind: "epoch", "stopped" (stop requested mid-epoch) or "diverged" (NaN/inf; `message` says
-    what happened, metrics are those of the last good epoch).
+    kind: "epoch", "stopped" (stop requested mid-epoch), "diverged" (NaN/inf) or "failed" (out of
+    memory or a device error); for the last two `message` says what happened and what to try, and
+    the metrics are those of the last good epoch, whose weights were restored.
     """
 
     kind: str
@@ -142,6 +153,9 @@ class Trainer:
         self._next_batch = 0
         self._epoch_seconds = 0.0
         self._good = [t.detach().clone() for t in self._state_tensors()]
+        self._best: list[torch.Tensor] | None = None
+        self.best_epoch = 0
+        self.best_test_loss = math.inf
         # Control, shared with other threads.
         self._interrupt = False
         self._cond = threading.Condition()
@@ -232,6 +246,10 @@ class Trainer:
         self._write_rng(self._rng_state)
         try:
             return self._train_batches()
+        except RuntimeError as err:
+            if not _is_resource_error(err, self.device):
+                raise
+            return self._resource_failed(err)
         finally:
             self._rng_state = self._read_rng()
             self._write_rng(outer_rng)
@@ -311,6 +329,14 @@ class Trainer:
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             return self._diverged(train_loss if not math.isfinite(train_loss) else test_loss)
         self._save_good()
+        if test_loss < self.best_test_loss:
+            self.best_test_loss, self.best_epoch = test_loss, self.epoch
+            if self._best is None:
+                self._best = [t.detach().clone() for t in self._state_tensors()]
+            else:
+                with torch.no_grad():
+                    for best, live in zip(self._best, self._state_tensors()):
+                        best.copy_(live)
         samples_per_second = len(self.x_train) / seconds if seconds > 0 else float("inf")
         snap = Snapshot("epoch", self.epoch, self.step, train_loss, test_loss, train_acc, test_acc,
                         self.learning_rate, samples_per_second, self.elapsed)
@@ -335,6 +361,36 @@ class Trainer:
         message = (f"loss became {what} at epoch {failed_epoch}: {hint}. The weights of epoch "
                    f"{self.epoch} were restored.")
         return self._report("diverged", message)
+
+    def _resource_failed(self, err: RuntimeError) -> Snapshot:
+        """Out of memory, a lost device or a driver error: keep the last good weights, say what to do."""
+        self._next_batch = 0
+        self._epoch_seconds = 0.0
+        for p in self._params:
+            p.grad = None
+        try:
+            self._restore_good()
+            self.optimizer.state = defaultdict(dict)
+            kept = f"the weights of epoch {self.history[-1].epoch if self.history else 0} are kept"
+        except RuntimeError:
+            kept = "the device no longer answers"
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        what = "ran out of memory" if "memory" in str(err).lower() else "failed"
+        message = (f"{self.device} {what} at epoch {self.epoch + 1} ({first_line[:160]}); {kept}. "
+                   "Choose a smaller batch or network, or switch the device to the CPU and continue.")
+        return self._report("failed", message)
+
+    def revert_to_best(self) -> int:
+        """Put back the weights of the epoch with the lowest test loss (after overfitting or
+        divergence); returns that epoch, or 0 when there is none yet. Training goes on from there."""
+        if self._best is None:
+            return 0
+        with torch.no_grad():
+            for best, live in zip(self._best, self._state_tensors()):
+                live.copy_(best)
+        self._save_good()
+        self.optimizer.state = defaultdict(dict)
+        return self.best_epoch
 
     def _state_tensors(self) -> list[torch.Tensor]:
         return [t for t in self.model.state_dict(keep_vars=True).values()]
@@ -417,7 +473,10 @@ class Trainer:
         """Everything needed to resume exactly here: weights, optimizer state, random streams,
         the position inside the epoch, the last good weights and the history (CPU copies)."""
         tensors: dict[str, torch.Tensor] = {}
-        for prefix, values in (("model.", self.model.state_dict()), ("good.", dict(zip(self.model.state_dict(), self._good)))):
+        groups = [("model.", self.model.state_dict()), ("good.", dict(zip(self.model.state_dict(), self._good)))]
+        if self._best is not None:
+            groups.append(("best.", dict(zip(self.model.state_dict(), self._best))))
+        for prefix, values in groups:
             for key, value in values.items():
                 tensors[prefix + key] = value.detach().to("cpu").contiguous().clone()
         optim = self.optimizer.state_dict()
@@ -441,7 +500,8 @@ class Trainer:
             tensors[f"history.{field}"] = torch.tensor([math.nan if v is None else v for v in values],
                                                        dtype=torch.float64)
         meta = {"epoch": self.epoch, "step": self.step, "elapsed": self.elapsed, "next_batch": self._next_batch,
-                "base_lr": self.base_lr, "optimizer": optim_meta}
+                "base_lr": self.base_lr, "optimizer": optim_meta, "best_epoch": self.best_epoch,
+                "best_test_loss": self.best_test_loss if math.isfinite(self.best_test_loss) else None}
         return TrainingState(tensors, meta)
 
     def load_state(self, state: "TrainingState") -> None:
@@ -463,6 +523,10 @@ class Trainer:
                                            for field in HISTORY_FIELDS])
                        for i in range(history_len)]
             rng_torch, rng_shuffle = tensors["rng.torch"], tensors["rng.shuffle"]
+            best = [tensors["best." + k] for k in model_keys] if "best." + model_keys[0] in tensors else None
+            best_epoch = int(meta.get("best_epoch") or 0)
+            best_loss = meta.get("best_test_loss")
+            best_loss = math.inf if best_loss is None else float(best_loss)
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
             raise ValidationError("state", f"the saved training state is incomplete or damaged ({err})") from None
         live = self.model.state_dict()
@@ -484,6 +548,8 @@ class Trainer:
         self.epoch, self.step, self.elapsed, self._next_batch = epoch, step, elapsed, next_batch
         self.base_lr = base_lr
         self.history = history
+        self._best = [t.to(self.device).clone() for t in best] if best is not None else None
+        self.best_epoch, self.best_test_loss = best_epoch, best_loss
         self._rng_state = (rng_torch.to(torch.uint8), tensors["rng.cuda"] if "rng.cuda" in tensors
                            and self.device.type == "cuda" else self._rng_state[1])
         self._shuffle.set_state(rng_shuffle.to(torch.uint8))

@@ -126,11 +126,13 @@ class DataPanel(QWidget):
 class TrainingPanel(QWidget):
     edited = Signal(str, object)   # training key, value
     threadsChanged = Signal(int)
+    checkpointsChanged = Signal(int)
 
     KEYS = ("loss", "optimizer", "learning_rate", "batch_size", "epochs", "regularization",
             "regularization_rate", "clip_grad_norm", "schedule", "shuffle", "seed")
 
-    def __init__(self, devices: list, threads: int, max_threads: int, parent: QWidget | None = None) -> None:
+    def __init__(self, devices: list, threads: int, max_threads: int, checkpoint_every: int = 0,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         layout = QVBoxLayout(self)
@@ -153,6 +155,15 @@ class TrainingPanel(QWidget):
         self.threads.setToolTip("Torch threads for training (default: cores − 1, leaving one to the window)")
         self.threads.valueChanged.connect(self.threadsChanged)
         more.addRow("torch threads", self.threads)
+        self.checkpoints = QSpinBox(objectName="checkpointSpin")
+        self.checkpoints.setRange(0, 1_000_000)
+        self.checkpoints.setSpecialValueText("off")
+        self.checkpoints.setSuffix(" epochs")
+        self.checkpoints.setValue(checkpoint_every)
+        self.checkpoints.setKeyboardTracking(False)
+        self.checkpoints.setToolTip("Save a recovery checkpoint (weights and all) every N epochs during long runs")
+        self.checkpoints.valueChanged.connect(self.checkpointsChanged)
+        more.addRow("checkpoint every", self.checkpoints)
         layout.addLayout(more)
         layout.addStretch(1)
 

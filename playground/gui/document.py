@@ -70,12 +70,16 @@ class ProjectDocument(QObject):
             return
         self.undo_stack.push(ProjectEdit(self, copy.deepcopy(self._project), copy.deepcopy(project), text, merge_key))
 
-    def replace(self, project: Project, path: Path | None) -> None:
-        """A new or opened project: clears the undo history."""
+    def replace(self, project: Project, path: Path | None, saved: bool = True) -> None:
+        """A new or opened project: clears the undo history. `saved=False` (a recovered project)
+        keeps it marked as having unsaved changes."""
         self.undo_stack.clear()
         self.path = path
         self._set(copy.deepcopy(project))
-        self.undo_stack.setClean()
+        if saved:
+            self.undo_stack.setClean()
+        else:
+            self.undo_stack.resetClean()
         self.pathChanged.emit(path)
 
     def mark_saved(self, path: Path) -> None:

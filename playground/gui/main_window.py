@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QScrollArea, QSplitter, QStatusBar, QToolBar, QToolButton,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 from playground.core.devices import default_threads, list_devices
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.export import FORMATS
-from playground.core.project import load_project, save_project
+from playground.core.project import load_project, load_state
 from playground.core.shapes import analyze, check_memory
 from playground.core.spec import LayerSpec, Project
 from playground.gui.canvas import NetworkEditor
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.epoch = 0
         self.state = "idle"
         self.export_dialog: ExportDialog | None = None
+        self._pending_state = None  # a TrainingState to resume with the next configure
         threads = int(self.settings.value("training/threads", default_threads(), type=int))
         self.worker = TrainingWorker(threads=threads)
         self._build(threads)
@@ -84,7 +85,11 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._document_changed(None, self.document.project)
         self._path_changed(None)
-        if project_path is not None:
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start(1000 * int(self.settings.value("autosave/seconds", 60, type=int)))
+        self._checkpoints_changed(int(self.settings.value("training/checkpointEvery", 0, type=int)))
+        if not self.offer_recovery() and project_path is not None:
             self.open_project(Path(project_path))
 
     # ================================================================ building
@@ -94,7 +99,8 @@ class MainWindow(QMainWindow):
         self.editor = NetworkEditor()
         self.inspector = Inspector()
         self.data_panel = DataPanel()
-        self.training_panel = TrainingPanel(list_devices(), threads, max(1, os.cpu_count() or 1))
+        self.training_panel = TrainingPanel(list_devices(), threads, max(1, os.cpu_count() or 1),
+                                            int(self.settings.value("training/checkpointEvery", 0, type=int)))
         self.boundary = BoundaryView()
         self.loss_plot = LossPlot(self.settings)
 
@@ -195,7 +201,9 @@ class MainWindow(QMainWindow):
         self.play_action = self._action("&Play", self.toggle_play, QKeySequence(Qt.Key.Key_Space), "playAction")
         self.step_action = self._action("&Step one epoch", self.step, QKeySequence("Ctrl+Right"), "stepAction")
         self.reset_action = self._action("&Reset weights", self.reset, QKeySequence("Ctrl+R"), "resetAction")
-        for action in (self.play_action, self.step_action, self.reset_action):
+        self.best_action = self._action("Revert to &best (lowest test loss)", self.worker.revert_to_best,
+                                        QKeySequence("Ctrl+B"), "revertBestAction")
+        for action in (self.play_action, self.step_action, self.reset_action, self.best_action):
             train.addAction(action)
 
         view = menu.addMenu("&View")
@@ -238,6 +246,9 @@ class MainWindow(QMainWindow):
         self.data_panel.edited.connect(lambda key, value: self.edit_setting("data", key, value))
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
         self.training_panel.threadsChanged.connect(self._threads_changed)
+        self.training_panel.checkpointsChanged.connect(self._checkpoints_changed)
+        self.worker.autosaved.connect(self._autosaved)
+        self.worker.message.connect(self._worker_message)
         self.worker.update.connect(self._training_update)
         self.worker.dataReady.connect(self._data_ready)
         self.worker.stateChanged.connect(self._state_changed)
@@ -345,7 +356,8 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         data_changed = old is None or old.data != new.data
         keep = not self._architecture_changed(old, new)
-        self.worker.configure(new, keep_weights=keep, data_changed=data_changed)
+        state, self._pending_state = self._pending_state, None
+        self.worker.configure(new, keep_weights=keep, data_changed=data_changed, state=state)
 
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
@@ -363,6 +375,15 @@ class MainWindow(QMainWindow):
         name = self.document.path.name if self.document.path else "Untitled"
         dirty = "" if self.document.undo_stack.isClean() else " •"
         self.setWindowTitle(f"{name}{dirty} — Neural Playground")
+
+    @Slot(int)
+    def _checkpoints_changed(self, every: int) -> None:
+        self.settings.setValue("training/checkpointEvery", every)
+        self.worker.set_checkpoints(every, self.recovery_path())
+
+    @Slot(str)
+    def _worker_message(self, text: str) -> None:
+        self.show_message(text)
 
     @Slot(int)
     def _threads_changed(self, threads: int) -> None:
@@ -460,14 +481,27 @@ class MainWindow(QMainWindow):
     def open_project(self, path: Path) -> bool:
         if not self.maybe_save():
             return False
+        return self._load(path, path, saved=True)
+
+    def _load(self, path: Path, document_path: Path | None, saved: bool) -> bool:
+        """Open `path` (with its trained state, if it has one) as the document."""
         try:
             project = load_project(path)
         except PlaygroundError as err:
             self.show_message(f"Could not open {path.name}: {err}", error=True)
             return False
+        try:
+            state = load_state(path, project)
+        except PlaygroundError as err:
+            state = None
+            self.show_message(f"{path.name} opened without its trained weights: {err}", error=True)
+        project.extra.pop("state", None)
+        project.extra.pop("recovery", None)
         self.worker.pause()
-        self.document.replace(project, path)
-        self._remember(path)
+        self._pending_state = state
+        self.document.replace(project, document_path, saved=saved)
+        if document_path is not None and saved:
+            self._remember(document_path)
         return True
 
     def save(self) -> bool:
@@ -481,10 +515,10 @@ class MainWindow(QMainWindow):
         return self.save_to(Path(name)) if name else False
 
     def save_to(self, path: Path) -> bool:
-        try:
-            save_project(self.document.project, path)
-        except OSError as err:
-            self.show_message(f"Could not save {path}: {err.strerror or err}", error=True)
+        """Save the project with its trained weights and history (training pauses for a moment)."""
+        error = self.worker.save(path, self.document.project)
+        if error:
+            self.show_message(f"Could not save: {error}", error=True)
             return False
         self.document.mark_saved(path)
         self._remember(path)
@@ -524,6 +558,61 @@ class MainWindow(QMainWindow):
         for path in self._recent():
             self.recent_menu.addAction(path, lambda p=path: self.open_project(Path(p)))
         self.recent_menu.setEnabled(bool(self._recent()))
+
+    # ================================================================ recovery
+
+    def recovery_path(self) -> Path:
+        """Where autosaves and training checkpoints go (not the user's own file)."""
+        folder = self.settings.value("autosave/folder", "")
+        if not folder:
+            folder = str(Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "recovery")
+        return Path(folder) / "recovery.json"
+
+    @Slot()
+    def autosave(self) -> None:
+        """Every minute (autosave/seconds), with unsaved changes: save to the recovery file."""
+        if self.document.undo_stack.isClean():
+            return
+        project = self.document.project
+        project.extra["recovery"] = {"file": str(self.document.path) if self.document.path else None}
+        self.worker.autosave(self.recovery_path(), project)
+
+    @Slot(str, str)
+    def _autosaved(self, path: str, error: str) -> None:
+        if error:
+            self.status.showMessage(f"Autosave failed: {error}", 10000)
+
+    def offer_recovery(self) -> bool:
+        """After a crash, offer the last autosave. True when it was restored."""
+        path = self.recovery_path()
+        if not path.is_file():
+            return False
+        if not self.ask_restore(path):
+            self.discard_recovery()
+            return False
+        try:
+            original = load_project(path).extra.get("recovery", {}).get("file")
+        except (PlaygroundError, AttributeError):
+            original = None
+        restored = self._load(path, Path(original) if isinstance(original, str) else None, saved=False)
+        if restored:
+            self.show_message("Restored the work autosaved before Neural Playground last stopped unexpectedly.")
+        return restored
+
+    def ask_restore(self, path: Path) -> bool:
+        """Ask whether to restore the autosave (tests replace this)."""
+        answer = QMessageBox.question(self, "Restore unsaved work?",
+                                      "Neural Playground did not close properly last time. Restore the work "
+                                      "it autosaved?", QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def discard_recovery(self) -> None:
+        path = self.recovery_path()
+        for file in [path, *path.parent.glob("recovery.*.state.safetensors")]:
+            try:
+                file.unlink()
+            except OSError:
+                pass
 
     # ================================================================ export
 
@@ -576,5 +665,7 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.autosave_timer.stop()
         self.worker.shutdown()
+        self.discard_recovery()
         event.accept()

@@ -65,6 +65,8 @@ class TrainingWorker(QThread):
     stateChanged = Signal(str)     # "idle", "playing", "paused", "finished", "failed"
     failed = Signal(str)           # a message for the user
     exportFinished = Signal(object, str)  # (ExportResult or None, error message or "")
+    autosaved = Signal(str, str)   # (path, error message or "")
+    message = Signal(str)          # information for the status bar
 
     def __init__(self, threads: int = 1, parent=None) -> None:
         super().__init__(parent)
@@ -74,12 +76,15 @@ class TrainingWorker(QThread):
         self._threads = threads
         self._pending: list = []
         self._last_emit = 0.0
+        self._checkpoint_every = 0
+        self._checkpoint_path: Path | None = None
 
     # ------------------------------------------------------------ UI thread
 
-    def configure(self, project: Project, keep_weights: bool, data_changed: bool = True) -> None:
-        """Use `project` from now on; keep the trained weights if its architecture allows."""
-        self._send(("configure", project, keep_weights, data_changed))
+    def configure(self, project: Project, keep_weights: bool, data_changed: bool = True, state=None) -> None:
+        """Use `project` from now on; keep the trained weights if its architecture allows, or
+        resume from a saved TrainingState."""
+        self._send(("configure", project, keep_weights, data_changed, state))
 
     def play(self) -> None:
         self._playing = True
@@ -105,6 +110,29 @@ class TrainingWorker(QThread):
 
     def set_threads(self, threads: int) -> None:
         self._send(("threads", threads))
+
+    def save(self, path: Path, project: Project, timeout: float = 60.0) -> str:
+        """Save `project` with the trained state to `path`; waits for the worker (a short pause of
+        training) and returns an error message, or "" on success."""
+        import threading
+
+        done = threading.Event()
+        result: list[str] = []
+        self._send(("save", path, project, done, result))
+        if not done.wait(timeout):
+            return "the training thread did not answer in time; try again"
+        return result[0] if result else ""
+
+    def autosave(self, path: Path, project: Project) -> None:
+        """Save to `path` in the background; reports through `autosaved`."""
+        self._send(("autosave", path, project))
+
+    def set_checkpoints(self, every: int, path: Path | None) -> None:
+        """Save the project with its state to `path` every `every` epochs (0: never)."""
+        self._checkpoint_every, self._checkpoint_path = every, path
+
+    def revert_to_best(self) -> None:
+        self._send(("best",))
 
     def export(self, request: ExportRequest) -> None:
         self.pause()
@@ -156,8 +184,22 @@ class TrainingWorker(QThread):
     def _handle(self, command: tuple) -> None:
         kind = command[0]
         if kind == "configure":
-            _, project, keep, data_changed = command
-            self._configure(project, keep, data_changed)
+            _, project, keep, data_changed, state = command
+            self._configure(project, keep, data_changed, state)
+        elif kind == "save":
+            _, path, project, done, result = command
+            try:
+                result.append(self._save(path, project))
+            finally:
+                done.set()
+        elif kind == "autosave":
+            _, path, project = command
+            self.autosaved.emit(str(path), self._save(path, project))
+        elif kind == "best" and self._trainer is not None:
+            epoch = self._trainer.revert_to_best()
+            self._emit()
+            self.message.emit(f"Reverted to the weights of epoch {epoch}, the lowest test loss so far."
+                              if epoch else "No epoch has finished yet: nothing to revert to.")
         elif kind == "reset":
             if self._trainer is not None:
                 self._configure(self._trainer.project, False, False)
@@ -167,19 +209,28 @@ class TrainingWorker(QThread):
             self._threads = command[1]
             torch.set_num_threads(command[1])
         elif kind == "step" and self._trainer is not None:
-            self._run(1)
-            self.stateChanged.emit("paused")
+            last = self._run(1)
+            if last is not None and last.kind in ("diverged", "failed"):
+                self.failed.emit(last.message)
+                self.stateChanged.emit("failed")
+            else:
+                self.stateChanged.emit("paused")
         elif kind == "export":
             self._export(command[1])
 
-    def _configure(self, project: Project, keep: bool, data_changed: bool) -> None:
+    def _configure(self, project: Project, keep: bool, data_changed: bool, state=None) -> None:
         from playground.core.training import Trainer
 
         previous = self._trainer
         self._trainer = None
         trainer = Trainer(project)
         restarted = True
-        if keep and previous is not None and previous.epoch > 0 and trainer.same_architecture(previous):
+        if state is not None:
+            try:
+                trainer.load_state(state)
+            except PlaygroundError as err:
+                self.failed.emit(f"The saved weights could not be used ({err}); training starts afresh.")
+        elif keep and previous is not None and previous.epoch > 0 and trainer.same_architecture(previous):
             trainer.adopt(previous)
             restarted = False
         self._trainer = trainer
@@ -207,7 +258,7 @@ class TrainingWorker(QThread):
                 self.stateChanged.emit("finished")
                 return
             last = self._run(None if not total else total - trainer.epoch)
-            if last is not None and last.kind == "diverged":
+            if last is not None and last.kind in ("diverged", "failed"):
                 self._playing = False
                 self.failed.emit(last.message)
                 self.stateChanged.emit("failed")
@@ -225,9 +276,25 @@ class TrainingWorker(QThread):
         self._emit()
         return last
 
+    def _save(self, path: Path, project: Project) -> str:
+        from playground.core.project import save_project
+
+        trainer = self._trainer
+        fits = (trainer is not None and trainer.epoch + trainer.step > 0
+                and trainer.project.model == project.model and trainer.project.data.features == project.data.features)
+        try:
+            save_project(project, path, trainer.state() if fits else None)
+        except OSError as err:
+            return f"could not write {path}: {err.strerror or err}"
+        return ""
+
     def _on_epoch(self, snap) -> None:
         if snap.kind == "epoch":
             self._pending.append(snap)
+            every, path = self._checkpoint_every, self._checkpoint_path
+            if every and path is not None and snap.epoch % every == 0:
+                error = self._save(path, self._trainer.project)
+                self.autosaved.emit(str(path), error)
         if time.monotonic() - self._last_emit >= UPDATE_INTERVAL:
             self._emit()
 
@@ -238,7 +305,7 @@ class TrainingWorker(QThread):
         snaps, self._pending = self._pending, []
         last = trainer.history[-1] if trainer.history else None
         self.update.emit(TrainingUpdate(
-            snapshots=snaps,
+            snapshots=list(trainer.history) if restarted else snaps,
             boundary=trainer.probe_boundary(), epoch=trainer.epoch, step=trainer.step,
             elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
             device=str(trainer.device), restarted=restarted,

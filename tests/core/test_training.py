@@ -206,3 +206,40 @@ def test_adopt_carries_weights_history_and_optimizer_state_across_settings():
     raw["model"]["layers"][0]["units"] = 5
     with pytest.raises(ValidationError, match="architecture"):
         Trainer(Project.from_dict(raw)).adopt(first)
+
+
+def test_out_of_memory_keeps_the_last_good_weights_and_says_what_to_do():
+    trainer = Trainer(Project.from_dict(project_dict(epochs=10)))
+    trainer.run(2)
+    good = weights(trainer)
+    original = trainer.loss_fn
+    calls = {"n": 0}
+
+    def exhausted(out, target):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(out, target)
+
+    trainer.loss_fn = exhausted
+    snap = trainer.run()
+    assert snap.kind == "failed"
+    assert "ran out of memory" in snap.message and "CPU" in snap.message and "epoch 2 are kept" in snap.message
+    assert same(good, weights(trainer)) and trainer.epoch == 2
+    trainer.loss_fn = original
+    assert trainer.run(1).kind == "epoch"  # and it goes on
+    trainer.loss_fn = lambda out, target: (_ for _ in ()).throw(RuntimeError("shape mismatch"))
+    with pytest.raises(RuntimeError, match="shape mismatch"):  # our own bugs are not hidden
+        trainer.run(1)
+
+
+def test_revert_to_best_puts_back_the_lowest_test_loss():
+    layers = [{"type": "dense", "units": 32, "activation": "relu"}, {"type": "dense", "units": 1, "activation": "tanh"}]
+    trainer = Trainer(Project.from_dict(project_dict("xor", layers=layers, samples=60, optimizer="adam",
+                                                     learning_rate=0.05, epochs=60, features=["x1", "x2"])))
+    assert trainer.revert_to_best() == 0
+    trainer.run()
+    best = min(trainer.history, key=lambda s: s.test_loss)
+    assert trainer.revert_to_best() == best.epoch == trainer.best_epoch
+    (_, _), (test_loss, _) = trainer.evaluate_splits()
+    assert test_loss == pytest.approx(best.test_loss, rel=1e-6)

@@ -9,7 +9,18 @@ from playground.gui import MainWindow
 
 @pytest.fixture
 def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("autosave/folder", str(tmp_path / "recovery"))
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """A modal question would block the test run: every test must answer through the window's
+    injectable methods (confirm, ask_unsaved, ask_restore)."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a modal dialog was opened in a test: {args[1:3]}")
+    monkeypatch.setattr(QMessageBox, "question", refuse)
 
 
 @pytest.fixture

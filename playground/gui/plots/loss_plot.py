@@ -165,7 +165,7 @@ class LossPlot(QWidget):
             return
         x = box.mapSceneToView(pos).x()
         epoch = 10 ** x if self.log_x.isChecked() else x
-        self.show_readout(int(np.clip(np.searchsorted(self.epochs, epoch), 0, len(self.epochs) - 1)))
+        self.show_readout(int(np.argmin(np.abs(np.asarray(self.epochs) - epoch))))  # the nearest epoch
 
     def show_readout(self, i: int) -> None:
         text = f"epoch {self.epochs[i]}: train loss {self.train[i]:.4g}, test loss {self.test[i]:.4g}"
