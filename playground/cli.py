@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--output", help="run folder to write (default: runs/<project name>)")
     train.add_argument("--threads", type=int, help="torch threads (default: cores − 1)")
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    train.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                       help="write DIR/checkpoint.json (resumable) every N epochs")
 
     export = sub.add_parser("export", help="export a trained run as a model file")
     export.add_argument("run", help="run folder written by 'playground train'")
@@ -59,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--configs", default="a,b,c", help="comma-separated: a, b, c (default all)")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
     bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    bench.add_argument("--soak", type=float, metavar="MINUTES",
+                       help="instead: train in the window with live views for MINUTES and report memory")
+    bench.add_argument("--project", help="with --soak: the project to train (default: the spiral example)")
     return parser
 
 
@@ -101,10 +106,12 @@ def _positive(value: int | None, name: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from playground.core.project import load_project
+    from playground.core.project import load_project, load_state
 
     project = load_project(args.project)
+    state = load_state(args.project, project)  # a project saved with its weights resumes
     _positive(args.epochs, "--epochs")
+    _positive(args.checkpoint_every, "--checkpoint-every")
     _positive(args.seed, "--seed")
     if args.threads is not None and args.threads < 1:
         raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
@@ -121,22 +128,34 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from playground.core.devices import default_threads
+    from playground.core.project import save_project
     from playground.core.rundir import write_run
     from playground.core.training import Trainer
 
     torch.set_num_threads(args.threads or default_threads())
     trainer = Trainer(project)
+    if state is not None:
+        trainer.load_state(state)
+        if not args.quiet:
+            print(f"resuming from epoch {trainer.epoch}", file=sys.stderr)
     progress = _Progress(project.training.epochs, quiet=args.quiet)
+    every = args.checkpoint_every
+
+    def on_epoch(snap) -> None:
+        progress.update(snap)
+        if every and snap.kind == "epoch" and snap.epoch % every == 0:
+            save_project(project, output / "checkpoint.json", trainer.state())
+
     interrupted = False
     try:
-        last = trainer.run(callback=progress.update)
+        last = trainer.run(callback=on_epoch)
     except KeyboardInterrupt:
         interrupted, last = True, None
     progress.close()
     metrics = trainer.metrics()
     if last is not None and last.kind == "diverged":
         metrics["diverged"] = last.message
-    write_run(output, project, trainer.state_dict(), trainer.history, metrics)
+    write_run(output, project, trainer.state_dict(), trainer.history, metrics, trainer.state())
     if interrupted:
         print(f"interrupted at epoch {trainer.epoch}; the run so far is in {output}", file=sys.stderr)
         return 130
@@ -235,6 +254,17 @@ def _info(args: argparse.Namespace) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from playground.core.bench import run_bench
+
+    if args.soak is not None:
+        if not (math.isfinite(args.soak) and 0 < args.soak <= 24 * 60):
+            raise PlaygroundError("--soak must be a number of minutes between 0 and 1440")
+        from playground.gui.soak import soak
+
+        project = Path(args.project) if args.project else Path(__file__).resolve().parent.parent / "assets" / "examples" / "spiral-challenge.json"
+        if not project.is_file():
+            raise PlaygroundError(f"--project {project}: no such project file")
+        soak(args.soak, project)
+        return 0
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
     unknown = [c for c in configs if c not in ("a", "b", "c")]

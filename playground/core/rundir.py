@@ -1,6 +1,7 @@
 """The run folder `playground train` writes and `playground export` reads:
 
-    project.json       the resolved project (every default filled in)
+    project.json       the resolved project (every default filled in), with its training state
+                       beside it: `playground train DIR/project.json --epochs M` resumes
     model.safetensors  the trained weights
     history.csv        one row of metrics per epoch
     metrics.json       the final metrics (epochs, train_loss, test_loss, seconds, accuracy...)
@@ -77,14 +78,15 @@ def history_csv(history: Sequence[Snapshot]) -> str:
     return out.getvalue()
 
 
-def write_run(folder: str | os.PathLike, project: Project, state: dict[str, torch.Tensor],
-              history: Sequence[Snapshot], metrics: dict) -> None:
+def write_run(folder: str | os.PathLike, project: Project, weights: dict[str, torch.Tensor],
+              history: Sequence[Snapshot], metrics: dict, training_state=None) -> None:
+    """Write the run folder; with `training_state`, project.json can be trained on (resumed)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    save_weights(state, folder / "model.safetensors", project)
+    save_weights(weights, folder / "model.safetensors", project)
     write_atomic(folder / "history.csv", history_csv(history).encode())
     write_json(folder / "metrics.json", metrics)
-    save_project(project, folder / "project.json")  # last: a folder with project.json is complete
+    save_project(project, folder / "project.json", training_state)  # last: then the folder is complete
 
 
 @dataclass

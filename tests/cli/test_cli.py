@@ -35,7 +35,9 @@ def test_train_writes_a_complete_run_folder(write_project, tmp_path):
     out = tmp_path / "run"
     result = playground("train", str(project), "--output", str(out))
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json", "model.safetensors", "project.json"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names[:3] == ["history.csv", "metrics.json", "model.safetensors"] and names[-1] == "project.json"
+    assert len(names) == 5 and names[3].startswith("project.") and names[3].endswith(".state.safetensors")
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 15
     for key in ("train_loss", "test_loss", "seconds", "test_accuracy"):
@@ -179,3 +181,20 @@ def test_progress_bar_on_a_terminal(write_project, tmp_path):
     assert os.waitstatus_to_exitcode(status) == 0
     text = output.decode(errors="replace")
     assert "\r[" in text and "########################] epoch 5/5" in text
+
+
+def test_training_a_run_folder_resumes_it_and_checkpoints(write_project, tmp_path):
+    run = tmp_path / "run"
+    project = write_project(project_dict(epochs=4, optimizer="adam"))
+    assert playground("train", str(project), "--output", str(run), "--checkpoint-every", "2", "--quiet").returncode == 0
+    assert (run / "checkpoint.json").is_file()
+    result = playground("train", str(run / "project.json"), "--epochs", "7", "--output", str(run))
+    assert result.returncode == 0, result.stderr
+    assert "resuming from epoch 4" in result.stderr
+    rows = list(csv.DictReader((run / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, 8))
+    straight = tmp_path / "straight"
+    assert playground("train", str(write_project(project_dict(epochs=7, optimizer="adam"), "s.json")),
+                      "--output", str(straight), "--quiet").returncode == 0
+    assert (json.loads((run / "metrics.json").read_text())["test_loss"]
+            == json.loads((straight / "metrics.json").read_text())["test_loss"])
