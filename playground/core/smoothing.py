@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from playground.core.series import GrowingArray
+
 
 class DebiasedEMA:
     """s_t = w·s_{t−1} + (1 − w)·x_t, reported as s_t / (1 − w^t) so early points are not pulled
@@ -19,19 +21,21 @@ class DebiasedEMA:
         self._state = 0.0
         self._count = 0
         self._last = math.nan
-        self.values: list[float] = []
+        self._values = GrowingArray()
 
     def extend(self, new: "np.ndarray | list[float]") -> np.ndarray:
         """Smooth `new` points after those seen so far; returns all smoothed values."""
         w = self.weight
+        out = []
         for x in new:
             x = float(x)
             if math.isfinite(x):
                 self._count += 1
                 self._state = w * self._state + (1 - w) * x
                 self._last = self._state / (1 - w ** self._count) if w > 0 else x
-            self.values.append(self._last)
-        return np.asarray(self.values, dtype=np.float64)
+            out.append(self._last)
+        self._values.extend(out)
+        return self._values.values
 
 
 def smooth(values: "np.ndarray | list[float]", weight: float) -> np.ndarray:

@@ -64,7 +64,7 @@ def _history_value(field: str, value: torch.Tensor):
     return number
 
 
-@dataclass
+@dataclass(slots=True)
 class Snapshot:
     """What the trainer reports after an epoch (kind "epoch") or when it ends early.
 

@@ -26,3 +26,12 @@ def test_incremental_equals_whole_and_skips_nan():
     assert whole[10] == whole[9]
     with pytest.raises(ValueError):
         DebiasedEMA(1.0)
+
+
+def test_growing_array_keeps_every_value():
+    from playground.core.series import GrowingArray
+    values = GrowingArray(capacity=2)
+    for i in range(1000):
+        values.append(i)
+    values.extend([1000.0, 1001.0])
+    assert len(values) == 1002 and values.values.tolist() == list(range(1002)) and values[-1] == 1001

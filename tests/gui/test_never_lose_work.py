@@ -26,7 +26,7 @@ def test_reopening_shows_the_same_curves_and_boundary_and_resumes(window, make_w
 
     again = make_window(path)
     qtbot.waitUntil(lambda: again.epoch == window.epoch, timeout=20000)
-    assert again.loss_plot.test == curves
+    assert list(again.loss_plot.test) == curves
     assert np.allclose(again.boundary.image_data(), boundary)
     again.step_action.trigger()
     qtbot.waitUntil(lambda: again.epoch == window.epoch + 1, timeout=20000)

@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from playground.core.series import GrowingArray
 from playground.core.smoothing import DebiasedEMA
 
 TRAIN_COLOUR = (8, 119, 189)
@@ -24,10 +25,7 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.settings = settings
-        self.epochs: list[int] = []
-        self.train: list[float] = []
-        self.test: list[float] = []
-        self.accuracy: list[float] = []
+        self._columns = {name: GrowingArray() for name in ("epoch", "train", "test", "accuracy")}
         self.classification = True
 
         self.plot = pg.PlotWidget(background="w")
@@ -89,8 +87,24 @@ class LossPlot(QWidget):
 
     # ----------------------------------------------------------------- data
 
+    @property
+    def epochs(self) -> np.ndarray:
+        return self._columns["epoch"].values
+
+    @property
+    def train(self) -> np.ndarray:
+        return self._columns["train"].values
+
+    @property
+    def test(self) -> np.ndarray:
+        return self._columns["test"].values
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        return self._columns["accuracy"].values
+
     def clear(self, classification: bool = True) -> None:
-        self.epochs, self.train, self.test, self.accuracy = [], [], [], []
+        self._columns = {name: GrowingArray() for name in self._columns}
         self.classification = classification
         self._reset_smoothers()
         self.accuracy_curve.setVisible(classification)
@@ -102,13 +116,13 @@ class LossPlot(QWidget):
         """Append epoch snapshots (core.training.Snapshot)."""
         if not snapshots:
             return
-        for snap in snapshots:
-            self.epochs.append(snap.epoch)
-            self.train.append(snap.train_loss)
-            self.test.append(snap.test_loss)
-            self.accuracy.append(snap.test_accuracy if snap.test_accuracy is not None else math.nan)
-        self._smooth_train.extend([s.train_loss for s in snapshots])
-        self._smooth_test.extend([s.test_loss for s in snapshots])
+        columns = self._columns
+        columns["epoch"].extend([s.epoch for s in snapshots])
+        columns["train"].extend([s.train_loss for s in snapshots])
+        columns["test"].extend([s.test_loss for s in snapshots])
+        columns["accuracy"].extend([math.nan if s.test_accuracy is None else s.test_accuracy for s in snapshots])
+        self._smooth_train.extend(columns["train"].values[-len(snapshots):])
+        self._smooth_test.extend(columns["test"].values[-len(snapshots):])
         self._redraw()
 
     def point_count(self) -> int:
@@ -137,18 +151,18 @@ class LossPlot(QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        x = np.asarray(self.epochs, dtype=np.float64)
+        x = self.epochs.copy()
         smoothed = self.smoothing.value() > 0
-        raw_train = _positive(np.asarray(self.train, dtype=np.float64), self.log_y.isChecked())
-        raw_test = _positive(np.asarray(self.test, dtype=np.float64), self.log_y.isChecked())
+        raw_train = _positive(self.train.copy(), self.log_y.isChecked())
+        raw_test = _positive(self.test.copy(), self.log_y.isChecked())
         self.raw_train.setData(x, raw_train)
         self.raw_test.setData(x, raw_test)
         self.raw_train.setVisible(smoothed)
         self.raw_test.setVisible(smoothed)
-        self.train_curve.setData(x, _positive(self._smooth_train.extend([]), self.log_y.isChecked()))
-        self.test_curve.setData(x, _positive(self._smooth_test.extend([]), self.log_y.isChecked()))
+        self.train_curve.setData(x, _positive(self._smooth_train.extend([]).copy(), self.log_y.isChecked()))
+        self.test_curve.setData(x, _positive(self._smooth_test.extend([]).copy(), self.log_y.isChecked()))
         if self.classification:
-            self.accuracy_curve.setData(x, np.asarray(self.accuracy, dtype=np.float64))
+            self.accuracy_curve.setData(x, self.accuracy.copy())
 
     @Slot()
     def _sync_boxes(self) -> None:
@@ -157,7 +171,7 @@ class LossPlot(QWidget):
 
     @Slot(object)
     def _mouse_moved(self, event) -> None:
-        if not self.epochs:
+        if not len(self.epochs):
             return
         pos = event[0]
         box = self.plot.getPlotItem().getViewBox()
@@ -165,10 +179,10 @@ class LossPlot(QWidget):
             return
         x = box.mapSceneToView(pos).x()
         epoch = 10 ** x if self.log_x.isChecked() else x
-        self.show_readout(int(np.argmin(np.abs(np.asarray(self.epochs) - epoch))))  # the nearest epoch
+        self.show_readout(int(np.argmin(np.abs(self.epochs - epoch))))  # the nearest epoch
 
     def show_readout(self, i: int) -> None:
-        text = f"epoch {self.epochs[i]}: train loss {self.train[i]:.4g}, test loss {self.test[i]:.4g}"
+        text = f"epoch {int(self.epochs[i])}: train loss {self.train[i]:.4g}, test loss {self.test[i]:.4g}"
         if self.classification and not math.isnan(self.accuracy[i]):
             text += f", test accuracy {self.accuracy[i]:.3f}"
         self.readout.setText(text)
