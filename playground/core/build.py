@@ -16,7 +16,7 @@ from torch.nn import functional as F
 
 from playground.core.layers import LAYERS, Shape
 from playground.core.registry import INITIALIZERS, LOSSES, OPTIMIZERS
-from playground.core.spec import LayerSpec, ModelSpec
+from playground.core.spec import ModelSpec
 
 
 class Sine(nn.Module):
@@ -101,8 +101,3 @@ def make_optimizer(optimizer: dict[str, Any], lr: float,
 def weight_parameters(model: nn.Module) -> list[torch.nn.Parameter]:
     """The weights regularization acts on: matrices and kernels, not biases or norm scales."""
     return [p for p in model.parameters() if p.ndim >= 2]
-
-
-def single_layer(layer: LayerSpec, input_shape: Shape) -> nn.Sequential:
-    """One spec layer on its own (for tests and the inspector's previews)."""
-    return build_model(ModelSpec([layer]), input_shape)[0]

@@ -30,10 +30,8 @@ from playground.core.jsonfile import write_atomic, write_json
 from playground.core.project import load_project, read_safetensors, save_project
 from playground.core.shapes import analyze, output_activation
 from playground.core.spec import Project
-from playground.core.training import Snapshot
+from playground.core.training import HISTORY_FIELDS, Snapshot
 
-HISTORY_COLUMNS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
-                   "learning_rate", "samples_per_second", "elapsed")
 MAX_WEIGHTS_BYTES = 4 * 2**30
 
 
@@ -71,10 +69,10 @@ def load_state_into(model: nn.Module, tensors: dict[str, torch.Tensor], source: 
 def history_csv(history: Sequence[Snapshot]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HISTORY_COLUMNS)
+    writer.writerow(HISTORY_FIELDS)
     for snap in history:
         row = snap.to_dict()
-        writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_COLUMNS])
+        writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_FIELDS])
     return out.getvalue()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from playground.core.errors import ValidationError
 from playground.core.layers import LAYERS
 from playground.core.params import (Param, check_mapping, check_number, check_unknown_keys,
-                                    compact_named, parse_named, suggest, type_name, validate_params,
+                                    compact_named, suggest, type_name, validate_params,
                                     validate_value)
 from playground.core.registry import (DATASETS, FEATURES, INITIALIZERS, LOSSES, OPTIMIZERS,
                                       REGULARIZATIONS, SCHEDULES)

@@ -203,10 +203,6 @@ class Trainer:
             self._pending_lr = float(lr)
             self._interrupt = True
 
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
     # ------------------------------------------------------------------ training (worker thread)
 
     @property

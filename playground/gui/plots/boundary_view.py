@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
 from playground.core.probes import GRID_EXTENT
+from playground.gui.plots import stack_with_bar
 from playground.gui.theme import CLASS_COLOURS, class_image, diverging_lut
 
 PLANE = QRectF(-GRID_EXTENT, -GRID_EXTENT, 2 * GRID_EXTENT, 2 * GRID_EXTENT)
@@ -46,11 +47,7 @@ class BoundaryView(QWidget):
         bar.addWidget(self.show_test)
         bar.addStretch(1)
         bar.addWidget(self.legend)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(bar)
-        layout.addWidget(self.plot, 1)
+        stack_with_bar(self, bar, self.plot)
         self.classes = 2
         self.task = "classification"
         self.frames = 0

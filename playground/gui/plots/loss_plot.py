@@ -10,10 +10,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QWidget
 
 from playground.core.series import GrowingArray
 from playground.core.smoothing import DebiasedEMA
+from playground.gui.plots import stack_with_bar
 
 TRAIN_COLOUR = (8, 119, 189)
 TEST_COLOUR = (245, 147, 34)
@@ -77,12 +78,7 @@ class LossPlot(QWidget):
         bar.addWidget(QLabel("smoothing"))
         bar.addWidget(self.smoothing, 1)
         bar.addWidget(self.smoothing_label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(bar)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.readout)
+        stack_with_bar(self, bar, self.plot, self.readout)
         self._view_changed()
 
     # ----------------------------------------------------------------- data
