@@ -497,6 +497,7 @@ class MainWindow(QMainWindow):
             self.show_message(f"{path.name} opened without its trained weights: {err}", error=True)
         project.extra.pop("state", None)
         project.extra.pop("recovery", None)
+        self._apply_view(project.extra.pop("view", None))
         self.worker.pause()
         self._pending_state = state
         self.document.replace(project, document_path, saved=saved)
@@ -516,7 +517,7 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: Path) -> bool:
         """Save the project with its trained weights and history (training pauses for a moment)."""
-        error = self.worker.save(path, self.document.project)
+        error = self.worker.save(path, self._with_view(self.document.project))
         if error:
             self.show_message(f"Could not save: {error}", error=True)
             return False
@@ -559,6 +560,29 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction(path, lambda p=path: self.open_project(Path(p)))
         self.recent_menu.setEnabled(bool(self._recent()))
 
+    # ================================================================ view settings kept in the project
+
+    def _with_view(self, project: Project) -> Project:
+        """The project with how its views are set (log scales, smoothing, test points)."""
+        plot = self.loss_plot
+        project.extra["view"] = {"loss_log_x": plot.log_x.isChecked(), "loss_log_y": plot.log_y.isChecked(),
+                                 "loss_smoothing": plot.smoothing.value() / 100,
+                                 "show_test_data": self.boundary.show_test.isChecked()}
+        return project
+
+    def _apply_view(self, view: object) -> None:
+        """Set the views as a project saved them; anything malformed is ignored."""
+        if not isinstance(view, dict):
+            return
+        plot = self.loss_plot
+        for key, box in (("loss_log_x", plot.log_x), ("loss_log_y", plot.log_y),
+                         ("show_test_data", self.boundary.show_test)):
+            if isinstance(view.get(key), bool):
+                box.setChecked(view[key])
+        smoothing = view.get("loss_smoothing")
+        if isinstance(smoothing, (int, float)) and not isinstance(smoothing, bool) and 0 <= smoothing < 1:
+            plot.smoothing.setValue(round(smoothing * 100))
+
     # ================================================================ recovery
 
     def recovery_path(self) -> Path:
@@ -573,7 +597,7 @@ class MainWindow(QMainWindow):
         """Every minute (autosave/seconds), with unsaved changes: save to the recovery file."""
         if self.document.undo_stack.isClean():
             return
-        project = self.document.project
+        project = self._with_view(self.document.project)
         project.extra["recovery"] = {"file": str(self.document.path) if self.document.path else None}
         self.worker.autosave(self.recovery_path(), project)
 

@@ -17,6 +17,8 @@ def train_a_little(window, qtbot, epochs: int = 5) -> None:
 
 def test_reopening_shows_the_same_curves_and_boundary_and_resumes(window, make_window, qtbot, tmp_path):
     train_a_little(window, qtbot)
+    window.boundary.show_test.setChecked(True)
+    window.loss_plot.log_x.setChecked(True)
     path = tmp_path / "trained.json"
     assert window.save_to(path)
     saved = load_project(path)
@@ -27,6 +29,8 @@ def test_reopening_shows_the_same_curves_and_boundary_and_resumes(window, make_w
     again = make_window(path)
     qtbot.waitUntil(lambda: again.epoch == window.epoch, timeout=20000)
     assert list(again.loss_plot.test) == curves
+    assert again.boundary.show_test.isChecked() and again.loss_plot.log_x.isChecked()  # view settings too
+    assert "view" not in again.document.project.extra
     assert np.allclose(again.boundary.image_data(), boundary)
     again.step_action.trigger()
     qtbot.waitUntil(lambda: again.epoch == window.epoch + 1, timeout=20000)
