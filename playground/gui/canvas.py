@@ -89,7 +89,7 @@ class LayerCard(QFrame):
 
     def set_selected(self, selected: bool, error: bool | None = None) -> None:
         if error is None:
-            error = self.error.isVisible()
+            error = not self.error.isHidden()
         border = "#c62828" if error else ("#0877bd" if selected else "#b0b7bd")
         background = "#e3f0fa" if selected else "palette(base)"
         self.setStyleSheet(f"LayerCard {{ border: {2 if selected or error else 1}px solid {border}; "

@@ -144,6 +144,8 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.form)
         more = QFormLayout()
         self.device = QComboBox(objectName="deviceCombo")
+        self.device.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device.setMinimumContentsLength(12)
         self.device.addItem("auto (CUDA if present, else CPU)", "auto")
         for device in devices:
             self.device.addItem(f"{device.name}: {device.description}", device.name)

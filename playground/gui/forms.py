@@ -81,6 +81,8 @@ class NumberEdit(QLineEdit):
 
 def choice_combo(names: list[str], entries: Mapping[str, Any] | None = None) -> QComboBox:
     combo = QComboBox()
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
     for i, name in enumerate(names):
         entry = entries.get(name) if entries else None
         combo.addItem(entry.title if entry else name, name)
