@@ -19,6 +19,8 @@ from playground.gui.plots import stack_with_bar
 TRAIN_COLOUR = (8, 119, 189)
 TEST_COLOUR = (245, 147, 34)
 ACCURACY_COLOUR = (44, 160, 44)
+#: Points handed to each curve at most (a screen is a few thousand pixels wide).
+MAX_DRAWN = 4000
 
 
 class LossPlot(QWidget):
@@ -147,18 +149,21 @@ class LossPlot(QWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        x = self.epochs.copy()
+        """Hand the curves at most MAX_DRAWN points each (every k-th epoch and the last one), so
+        drawing costs the same after a million epochs as after a thousand; all points are kept."""
+        n = len(self.epochs)
+        keep = np.unique(np.append(np.arange(0, n, max(1, -(-n // MAX_DRAWN))), n - 1)) if n else np.arange(0)
+        log_y = self.log_y.isChecked()
+        x = self.epochs[keep]
         smoothed = self.smoothing.value() > 0
-        raw_train = _positive(self.train.copy(), self.log_y.isChecked())
-        raw_test = _positive(self.test.copy(), self.log_y.isChecked())
-        self.raw_train.setData(x, raw_train)
-        self.raw_test.setData(x, raw_test)
+        self.raw_train.setData(x, _positive(self.train[keep], log_y))
+        self.raw_test.setData(x, _positive(self.test[keep], log_y))
         self.raw_train.setVisible(smoothed)
         self.raw_test.setVisible(smoothed)
-        self.train_curve.setData(x, _positive(self._smooth_train.extend([]).copy(), self.log_y.isChecked()))
-        self.test_curve.setData(x, _positive(self._smooth_test.extend([]).copy(), self.log_y.isChecked()))
+        self.train_curve.setData(x, _positive(self._smooth_train.extend([])[keep], log_y))
+        self.test_curve.setData(x, _positive(self._smooth_test.extend([])[keep], log_y))
         if self.classification:
-            self.accuracy_curve.setData(x, self.accuracy.copy())
+            self.accuracy_curve.setData(x, self.accuracy[keep])
 
     @Slot()
     def _sync_boxes(self) -> None:
