@@ -17,6 +17,7 @@ import math
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Callable
 
@@ -55,13 +56,59 @@ def _is_resource_error(err: RuntimeError, device: torch.device) -> bool:
     return device.type != "cpu" and any(word in text for word in ("cuda", "cublas", "cudnn", "mps", "device"))
 
 
-def _history_value(field: str, value: torch.Tensor):
-    number = float(value)
+def _history_value(field: str, number: float):
     if field in ("epoch", "step"):
         return int(number)
     if field in ("train_accuracy", "test_accuracy") and math.isnan(number):
         return None
-    return number
+    return float(number)
+
+
+class HistoryLog(Sequence):
+    """The per-epoch snapshots, stored as one float64 row each (72 bytes an epoch, not a Python
+    object): a long run's history stays small. Reads like a list of Snapshots."""
+
+    def __init__(self, rows: np.ndarray | None = None) -> None:
+        self._rows = np.empty((1024, len(HISTORY_FIELDS)), dtype=np.float64)
+        self._size = 0
+        if rows is not None:
+            self._extend(np.asarray(rows, dtype=np.float64).reshape(-1, len(HISTORY_FIELDS)))
+
+    def _extend(self, rows: np.ndarray) -> None:
+        need = self._size + len(rows)
+        if need > len(self._rows):
+            grown = np.empty((max(need, 2 * len(self._rows)), len(HISTORY_FIELDS)), dtype=np.float64)
+            grown[:self._size] = self._rows[:self._size]
+            self._rows = grown
+        self._rows[self._size:need] = rows
+        self._size = need
+
+    def append(self, snap: Snapshot) -> None:
+        values = [getattr(snap, field) for field in HISTORY_FIELDS]
+        self._extend(np.array([[math.nan if v is None else v for v in values]], dtype=np.float64))
+
+    def column(self, field: str) -> np.ndarray:
+        """All values of one field (a view; copy it to keep it)."""
+        return self._rows[:self._size, HISTORY_FIELDS.index(field)]
+
+    def rows(self) -> np.ndarray:
+        return self._rows[:self._size]
+
+    def copy(self) -> "HistoryLog":
+        return HistoryLog(self.rows().copy())
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        if index < 0:
+            index += self._size
+        if not 0 <= index < self._size:
+            raise IndexError("history index out of range")
+        row = self._rows[index]
+        return Snapshot("epoch", *[_history_value(f, row[i]) for i, f in enumerate(HISTORY_FIELDS)])
 
 
 @dataclass(slots=True)
@@ -149,7 +196,7 @@ class Trainer:
         self.epoch = 0
         self.step = 0
         self.elapsed = 0.0
-        self.history: list[Snapshot] = []
+        self.history = HistoryLog()
         self._next_batch = 0
         self._epoch_seconds = 0.0
         self._good = [t.detach().clone() for t in self._state_tensors()]
@@ -492,9 +539,7 @@ class Trainer:
         if self._order is not None and self._next_batch > 0:
             tensors["order"] = self._order.to(torch.int64).clone()
         for field in HISTORY_FIELDS:
-            values = [getattr(snap, field) for snap in self.history]
-            tensors[f"history.{field}"] = torch.tensor([math.nan if v is None else v for v in values],
-                                                       dtype=torch.float64)
+            tensors[f"history.{field}"] = torch.from_numpy(self.history.column(field).copy())
         meta = {"epoch": self.epoch, "step": self.step, "elapsed": self.elapsed, "next_batch": self._next_batch,
                 "base_lr": self.base_lr, "optimizer": optim_meta, "best_epoch": self.best_epoch,
                 "best_test_loss": self.best_test_loss if math.isfinite(self.best_test_loss) else None}
@@ -514,10 +559,10 @@ class Trainer:
                            for i, entries in optim["state"].items()}
             epoch, step, next_batch = int(meta["epoch"]), int(meta["step"]), int(meta["next_batch"])
             elapsed, base_lr = float(meta["elapsed"]), float(meta["base_lr"])
-            history_len = len(tensors["history.epoch"])
-            history = [Snapshot("epoch", *[_history_value(field, tensors[f"history.{field}"][i])
-                                           for field in HISTORY_FIELDS])
-                       for i in range(history_len)]
+            columns = [tensors[f"history.{field}"].to(torch.float64).numpy() for field in HISTORY_FIELDS]
+            if len({len(c) for c in columns}) != 1 or any(c.ndim != 1 for c in columns):
+                raise ValueError("history columns differ in length")
+            history = HistoryLog(np.stack(columns, axis=1))
             rng_torch, rng_shuffle = tensors["rng.torch"], tensors["rng.shuffle"]
             best = [tensors["best." + k] for k in model_keys] if "best." + model_keys[0] in tensors else None
             best_epoch = int(meta.get("best_epoch") or 0)
@@ -571,7 +616,7 @@ class Trainer:
                 mine.copy_(theirs.to(self.device))
         self._save_good()
         self.epoch, self.step, self.elapsed = previous.epoch, previous.step, previous.elapsed
-        self.history = list(previous.history)
+        self.history = previous.history.copy()
         self._rng_state = previous._rng_state if previous.device == self.device else self._rng_state
         if previous.project.training.optimizer == self.project.training.optimizer:
             state = previous.optimizer.state_dict()
