@@ -29,6 +29,7 @@ from playground.core.build import build_model, make_loss, make_optimizer, weight
 from playground.core.data import Dataset, make_dataset
 from playground.core.devices import resolve_device
 from playground.core.errors import ValidationError
+from playground.core.series import GrowingArray
 from playground.core.shapes import analyze, check_memory, output_activation
 from playground.core.spec import Project
 from playground.core.targets import encode_targets, predicted_classes
@@ -69,43 +70,34 @@ class HistoryLog(Sequence):
     object): a long run's history stays small. Reads like a list of Snapshots."""
 
     def __init__(self, rows: np.ndarray | None = None) -> None:
-        self._rows = np.empty((1024, len(HISTORY_FIELDS)), dtype=np.float64)
-        self._size = 0
+        self._rows = GrowingArray(width=len(HISTORY_FIELDS))
         if rows is not None:
-            self._extend(np.asarray(rows, dtype=np.float64).reshape(-1, len(HISTORY_FIELDS)))
-
-    def _extend(self, rows: np.ndarray) -> None:
-        need = self._size + len(rows)
-        if need > len(self._rows):
-            grown = np.empty((max(need, 2 * len(self._rows)), len(HISTORY_FIELDS)), dtype=np.float64)
-            grown[:self._size] = self._rows[:self._size]
-            self._rows = grown
-        self._rows[self._size:need] = rows
-        self._size = need
+            self._rows.extend(rows)
 
     def append(self, snap: Snapshot) -> None:
         values = [getattr(snap, field) for field in HISTORY_FIELDS]
-        self._extend(np.array([[math.nan if v is None else v for v in values]], dtype=np.float64))
+        self._rows.append([math.nan if v is None else v for v in values])
 
     def column(self, field: str) -> np.ndarray:
         """All values of one field (a view; copy it to keep it)."""
-        return self._rows[:self._size, HISTORY_FIELDS.index(field)]
+        return self._rows.values[:, HISTORY_FIELDS.index(field)]
 
     def rows(self) -> np.ndarray:
-        return self._rows[:self._size]
+        return self._rows.values
 
     def copy(self) -> "HistoryLog":
         return HistoryLog(self.rows().copy())
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._rows)
 
     def __getitem__(self, index):
+        size = len(self._rows)
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._size))]
+            return [self[i] for i in range(*index.indices(size))]
         if index < 0:
-            index += self._size
-        if not 0 <= index < self._size:
+            index += size
+        if not 0 <= index < size:
             raise IndexError("history index out of range")
         row = self._rows[index]
         return Snapshot("epoch", *[_history_value(f, row[i]) for i, f in enumerate(HISTORY_FIELDS)])

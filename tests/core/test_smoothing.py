@@ -31,6 +31,10 @@ def test_incremental_equals_whole_and_skips_nan():
 def test_growing_array_keeps_every_value():
     from playground.core.series import GrowingArray
     values = GrowingArray(capacity=2)
+    rows = GrowingArray(width=3, capacity=1)
+    rows.extend([[1, 2, 3], [4, 5, 6]])
+    rows.append([7, 8, 9])
+    assert rows.values.tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
     for i in range(1000):
         values.append(i)
     values.extend([1000.0, 1001.0])
