@@ -230,6 +230,7 @@ def test_loss_plot_log_scales_smoothing_readout_and_remembered_settings(window, 
     window.toggle_play()
     qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
     plot = window.loss_plot
+    qtbot.waitUntil(lambda: plot.drawn_count() == plot.point_count(), timeout=5000)  # redrawn at 10 Hz
     plot.log_x.click()
     assert plot.plot.getPlotItem().ctrl.logXCheck.isChecked()
     plot.log_y.setChecked(False)

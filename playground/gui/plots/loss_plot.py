@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSettings, Qt, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QWidget
 
 from playground.core.series import GrowingArray
@@ -21,6 +21,7 @@ TEST_COLOUR = (245, 147, 34)
 ACCURACY_COLOUR = (44, 160, 44)
 #: Points handed to each curve at most (a screen is a few thousand pixels wide).
 MAX_DRAWN = 4000
+REDRAW_HZ = 10
 
 
 class LossPlot(QWidget):
@@ -37,8 +38,6 @@ class LossPlot(QWidget):
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss")
         item.showGrid(x=True, y=True, alpha=0.25)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
         legend = item.addLegend(offset=(-10, 10), labelTextColor="#333")
         self.raw_train = item.plot(pen=pg.mkPen((*TRAIN_COLOUR, 60), width=1))
         self.raw_test = item.plot(pen=pg.mkPen((*TEST_COLOUR, 60), width=1))
@@ -57,6 +56,10 @@ class LossPlot(QWidget):
         self.accuracy_box.addItem(self.accuracy_curve)
         legend.addItem(self.accuracy_curve, "test accuracy")
         item.getViewBox().sigResized.connect(self._sync_boxes)
+        # Curves are redrawn at most REDRAW_HZ times a second: painting them is the window's
+        # most expensive work, and it competes with training for the interpreter.
+        self._redraw_timer = QTimer(self, singleShot=True, interval=1000 // REDRAW_HZ)
+        self._redraw_timer.timeout.connect(self._redraw)
         self.readout = QLabel(" ", objectName="lossReadout")
         self.readout.setStyleSheet("color: #333;")
         self._hover = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
@@ -121,10 +124,16 @@ class LossPlot(QWidget):
         columns["accuracy"].extend([math.nan if s.test_accuracy is None else s.test_accuracy for s in snapshots])
         self._smooth_train.extend(columns["train"].values[-len(snapshots):])
         self._smooth_test.extend(columns["test"].values[-len(snapshots):])
-        self._redraw()
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
 
     def point_count(self) -> int:
         return len(self.epochs)
+
+    def drawn_count(self) -> int:
+        """Points on screen now (curves catch up within 1/REDRAW_HZ s)."""
+        x, _ = self.train_curve.getData()
+        return 0 if x is None else len(x)
 
     # ----------------------------------------------------------------- view
 
@@ -148,6 +157,7 @@ class LossPlot(QWidget):
         self._reset_smoothers()
         self._redraw()
 
+    @Slot()
     def _redraw(self) -> None:
         """Hand the curves at most MAX_DRAWN points each (every k-th epoch and the last one), so
         drawing costs the same after a million epochs as after a thousand; all points are kept."""
