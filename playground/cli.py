@@ -92,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _open_window(project: str | None = None) -> int:
     if project is not None and not Path(project).is_file():
         raise PlaygroundError(f"{project}: no such project file (or command; see 'playground --help')")
+    if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
+        raise PlaygroundError("no display to open the window on (DISPLAY is not set); use the commands "
+                              "(see 'playground --help'), or QT_QPA_PLATFORM=offscreen")
     try:
         from playground.gui.app import run
     except ImportError as err:

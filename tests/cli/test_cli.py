@@ -134,6 +134,13 @@ def test_bench_reports_ratios():
     assert trainer > 0 and bare > 0 and ratio == pytest.approx(trainer / bare, abs=0.01)
 
 
+def test_no_display_is_a_clear_message_not_a_crash(monkeypatch):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "playground"], capture_output=True, text=True,
+                            env={**env, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert_bad_input(result, "no display")
+
+
 def test_a_missing_project_file_is_refused_before_the_window_opens(tmp_path):
     assert_bad_input(playground(str(tmp_path / "nope.json")), "no such project file")
 
