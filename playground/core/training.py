@@ -257,14 +257,13 @@ class Trainer:
     def _controls(self) -> bool:
         """Handle pending control requests; wait while paused. True when a stop was requested."""
         with self._cond:
-            if self._pending_lr is not None:
-                self.base_lr, self._pending_lr = self._pending_lr, None
-                self._apply_lr()
-            while self._paused and self._allowed_epochs == 0 and not self._stop:
-                self._cond.wait()
+            while True:
                 if self._pending_lr is not None:
                     self.base_lr, self._pending_lr = self._pending_lr, None
                     self._apply_lr()
+                if not (self._paused and self._allowed_epochs == 0 and not self._stop):
+                    break
+                self._cond.wait()
             stopping = self._stop
             self._stop = False
             self._interrupt = self._paused

@@ -209,6 +209,7 @@ class TrainingWorker(QThread):
             self._threads = command[1]
             torch.set_num_threads(command[1])
         elif kind == "step" and self._trainer is not None:
+            self._trainer.clear_stop()  # the stop that made way for this command
             last = self._run(1)
             if last is not None and last.kind in ("diverged", "failed"):
                 self.failed.emit(last.message)
@@ -268,7 +269,6 @@ class TrainingWorker(QThread):
 
     def _run(self, epochs: int | None):
         trainer = self._trainer
-        trainer.clear_stop()
         if epochs is None:
             # until stopped: run in long stretches, the loop above checks for commands between
             epochs = 1_000_000
