@@ -97,6 +97,90 @@ def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID
     return NeuronProbe(feats, maps)
 
 
+@dataclass
+class NetworkProbe:
+    """What the network view draws: per input feature and per dense neuron its output over the
+    plane (`features` F×R×R, `maps[k]` units×R×R), and each dense layer's `weights` (units×inputs)
+    and `biases`. `layers[k]` is the spec index of the k-th dense layer."""
+
+    features: np.ndarray
+    layers: list[int]
+    maps: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray | None]
+
+
+def dense_modules(model: nn.Sequential, layer_types: list[str]) -> list[tuple[int, nn.Linear]]:
+    """(spec index, its nn.Linear) of every dense layer."""
+    out = []
+    for i, kind in enumerate(layer_types):
+        if kind == "dense":
+            linear = next(m for m in model[i] if isinstance(m, nn.Linear))
+            out.append((i, linear))
+    return out
+
+
+def network(model: nn.Sequential, layer_types: list[str], features: list[str], *,
+            resolution: int = 32, extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NetworkProbe:
+    """Neuron maps (one hooked forward pass over the grid) and the dense weights."""
+    maps = neurons(model, features, resolution=resolution, extent=extent, device=device)
+    dense = dense_modules(model, layer_types)
+    with torch.no_grad():
+        weights = [np.ascontiguousarray(m.weight.detach().float().cpu().numpy()) for _, m in dense]
+        biases = [None if m.bias is None else m.bias.detach().float().cpu().numpy() for _, m in dense]
+    return NetworkProbe(maps.features, [i for i, _ in dense], [maps.layers[i] for i, _ in dense], weights, biases)
+
+
+#: Bins of the weight and gradient histograms: weights on a symmetric linear scale, gradients
+#: by order of magnitude (log10 |g|), which is where vanishing and exploding show.
+WEIGHT_BINS = np.linspace(-3.0, 3.0, 41)
+GRADIENT_BINS = np.linspace(-9.0, 1.0, 41)
+
+
+@dataclass
+class LayerStatistics:
+    """Per layer with weights (`names[k]`, spec index `layers[k]`): the histogram of its weights
+    (over WEIGHT_BINS, values outside clipped to the end bins), of log10 |gradient| (over
+    GRADIENT_BINS) and the gradient's root mean square. Gradients are of the training loss over
+    (up to) `GRADIENT_SAMPLES` training samples, in evaluation mode (dropout off), without
+    changing the model."""
+
+    layers: list[int]
+    names: list[str]
+    weight_counts: np.ndarray     # layers × bins
+    gradient_counts: np.ndarray   # layers × bins
+    gradient_rms: np.ndarray      # layers
+
+
+GRADIENT_SAMPLES = 256
+
+
+def layer_statistics(model: nn.Sequential, loss_fn, x: torch.Tensor, y: torch.Tensor) -> LayerStatistics:
+    """Weight and gradient histograms of every layer that has a weight matrix or kernel."""
+    chosen = [(int(name.split(".")[0]), name, p) for name, p in model.named_parameters() if p.ndim >= 2]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad():
+            loss = loss_fn(model(x[:GRADIENT_SAMPLES]), y[:GRADIENT_SAMPLES])
+            grads = torch.autograd.grad(loss, [p for _, _, p in chosen], allow_unused=True)
+    finally:
+        model.train(was_training)
+    w_counts, g_counts, rms = [], [], []
+    for (_, _, p), g in zip(chosen, grads):
+        w = p.detach().float().cpu().numpy().ravel()
+        w_counts.append(np.histogram(np.clip(w, WEIGHT_BINS[0], WEIGHT_BINS[-1]), WEIGHT_BINS)[0])
+        g = np.zeros_like(w) if g is None else g.detach().float().cpu().numpy().ravel()
+        magnitude = np.log10(np.maximum(np.abs(g), 1e-30))
+        g_counts.append(np.histogram(np.clip(magnitude, GRADIENT_BINS[0], GRADIENT_BINS[-1]), GRADIENT_BINS)[0])
+        rms.append(float(np.sqrt(np.mean(g.astype(np.float64) ** 2))) if g.size else 0.0)
+    bins = len(WEIGHT_BINS) - 1
+    return LayerStatistics([i for i, _, _ in chosen], [n for _, n, _ in chosen],
+                           np.array(w_counts, dtype=np.int64).reshape(-1, bins),
+                           np.array(g_counts, dtype=np.int64).reshape(-1, len(GRADIENT_BINS) - 1),
+                           np.array(rms, dtype=np.float64))
+
+
 def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> np.ndarray:
     """classes × classes counts; row = true class, column = predicted class."""
     matrix = np.zeros((classes, classes), dtype=np.int64)

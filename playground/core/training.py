@@ -495,6 +495,29 @@ class Trainer:
         return probes.neurons(self.model, self.project.data.features, resolution=resolution,
                               device=self.device)
 
+    def probe_network(self, resolution: int = 32) -> probes.NetworkProbe:
+        return probes.network(self.model, [layer.type for layer in self.project.model.layers],
+                              self.project.data.features, resolution=resolution, device=self.device)
+
+    def layer_statistics(self) -> probes.LayerStatistics:
+        return probes.layer_statistics(self.model, self.loss_fn, self.x_train, self.y_train)
+
+    def set_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> None:
+        """Set one weight or bias of dense layer `layer` (call between steps, on the training
+        thread). The edit is also kept as the last good weights."""
+        path = f"model.layers[{layer}].{name}{list(index)}"
+        if not math.isfinite(value):
+            raise ValidationError(path, f"must be a finite number, not {value}")
+        dense = dict(probes.dense_modules(self.model, [spec.type for spec in self.project.model.layers]))
+        if layer not in dense or name not in ("weight", "bias"):
+            raise ValidationError(path, "only the weights and biases of dense layers can be set")
+        param = getattr(dense[layer], name)
+        if param is None or len(index) != param.ndim or not all(0 <= i < n for i, n in zip(index, param.shape)):
+            raise ValidationError(path, f"no such entry (the {name} has shape {tuple(param.shape) if param is not None else ()})")
+        with torch.no_grad():
+            param[index] = value
+        self._save_good()
+
     def confusion_matrix(self, split: str = "test") -> np.ndarray:
         """Counts of (true, predicted) class over the test (or train) split."""
         x, labels = (self.x_test, self.dataset.y_test) if split == "test" else (self.x_train, self.dataset.y_train)

@@ -13,8 +13,8 @@ from typing import Any, Callable
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QScrollArea, QSplitter, QStatusBar, QToolBar, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QProgressBar, QScrollArea, QSplitter, QStatusBar, QTabWidget, QToolBar,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.devices import default_threads, list_devices
 from playground.core.errors import PlaygroundError, ValidationError
@@ -30,7 +30,8 @@ from playground.gui.inspector import Inspector
 from playground.gui.palette import LayerPalette
 from playground.gui.plots.boundary_view import BoundaryView
 from playground.gui.plots.loss_plot import LossPlot
-from playground.gui.worker import ExportRequest, TrainingWorker
+from playground.gui.plots.network_view import NetworkView
+from playground.gui.worker import ExportRequest, TrainingWorker, ViewRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 DEFAULT_TEMPLATE = "tf-default.json"
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.worker = TrainingWorker(threads=threads)
         self._build(threads)
         self._connect()
+        self.worker.set_views(self.view_request())
         self.worker.start()
         self.resize(1280, 800)
         geometry = self.settings.value("window/geometry")
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
                                             int(self.settings.value("training/checkpointEvery", 0, type=int)))
         self.boundary = BoundaryView()
         self.loss_plot = LossPlot(self.settings)
+        self.network_view = NetworkView()
 
         self.banner = QLabel(objectName="messageBanner")
         self.banner.setWordWrap(True)
@@ -114,10 +117,15 @@ class MainWindow(QMainWindow):
         views.addWidget(self.boundary)
         views.addWidget(self.loss_plot)
         views.setSizes([430, 300])
+        self.left_tabs = QTabWidget(objectName="leftTabs")
+        self.left_tabs.addTab(self.network_view, "Network")
+        self.left_tabs.addTab(self.editor, "Layers")
+        self.left_tabs.tabBar().setChangeCurrentOnDrag(True)  # drag a palette item over "Layers"
+        self.left_tabs.setCurrentIndex(int(self.settings.value("view/leftTab", 0, type=int)) % self.left_tabs.count())
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.editor)
+        split.addWidget(self.left_tabs)
         split.addWidget(views)
-        split.setSizes([280, 520])
+        split.setSizes([440, 300])
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(4, 4, 4, 4)
@@ -243,6 +251,14 @@ class MainWindow(QMainWindow):
         self.editor.unitsRequested.connect(self.change_units)
         self.editor.selectionChanged.connect(self._selection_changed)
         self.inspector.layerEdited.connect(self.edit_layer)
+        self.network_view.featureToggled.connect(self.toggle_feature)
+        self.network_view.unitsRequested.connect(self.change_units)
+        self.network_view.addLayerRequested.connect(self.add_hidden_layer)
+        self.network_view.removeLayerRequested.connect(self.remove_hidden_layer)
+        self.network_view.parameterEdited.connect(self.set_parameter)
+        self.network_view.neuronHovered.connect(self._neuron_hovered)
+        self.network_view.hoverEnded.connect(self._hover_ended)
+        self.left_tabs.currentChanged.connect(self._views_changed)
         self.data_panel.edited.connect(lambda key, value: self.edit_setting("data", key, value))
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
         self.training_panel.threadsChanged.connect(self._threads_changed)
@@ -325,6 +341,40 @@ class MainWindow(QMainWindow):
             raw["model"]["layers"][index]["units"] += delta
         self.apply(mutate, f"{'Add' if delta > 0 else 'Remove'} a neuron")
 
+    def _dense_layers(self) -> list[int]:
+        return [i for i, layer in enumerate(self.document.project.model.layers) if layer.type == "dense"]
+
+    @Slot()
+    def add_hidden_layer(self) -> None:
+        """A new hidden dense layer just before the output layer (as the TensorFlow Playground's +)."""
+        dense = self._dense_layers()
+        self.insert_layer(dense[-1] if dense else len(self.document.project.model.layers), "dense")
+
+    @Slot()
+    def remove_hidden_layer(self) -> None:
+        dense = self._dense_layers()
+        if len(dense) < 2:
+            self.show_message("There is no hidden layer to remove.", error=True)
+            return
+        self.delete_layer(dense[-2])
+
+    @Slot(str)
+    def toggle_feature(self, name: str) -> None:
+        """Turn an input feature on or off (features keep the catalogue's order)."""
+        from playground.core.registry import FEATURES
+
+        def mutate(raw: dict) -> None:
+            chosen = set(raw["data"]["features"]) ^ {name}
+            raw["data"]["features"] = [f for f in FEATURES if f in chosen]
+        on = name not in self.document.project.data.features
+        self.apply(mutate, f"Turn {'on' if on else 'off'} feature {name}")
+
+    @Slot(int, str, object, float)
+    def set_parameter(self, layer: int, name: str, index: tuple, value: float) -> None:
+        """A weight or bias typed in the network view; applied between two training steps."""
+        self.worker.set_parameter(layer, name, tuple(index), value)
+        self.status.showMessage(f"Set {name} {list(index)} of layer {layer + 1} to {value:g}", 5000)
+
     def edit_layer(self, index: int, name: str, value: Any) -> None:
         def mutate(raw: dict) -> None:
             raw["model"]["layers"][index][name] = value
@@ -361,6 +411,7 @@ class MainWindow(QMainWindow):
 
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
+        self.network_view.set_project(project)
         self.data_panel.set_project(project)
         self.training_panel.set_project(project)
         self._selection_changed(self.editor.selected)
@@ -389,6 +440,35 @@ class MainWindow(QMainWindow):
     def _threads_changed(self, threads: int) -> None:
         self.settings.setValue("training/threads", threads)
         self.worker.set_threads(threads)
+
+    # ================================================================ what the views need
+
+    def view_request(self, focus: tuple[int, int] | None = None) -> ViewRequest:
+        return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view, focus=focus)
+
+    @Slot()
+    def _views_changed(self, *_args) -> None:
+        self.settings.setValue("view/leftTab", self.left_tabs.currentIndex())
+        self.worker.set_views(self.view_request())
+
+    @Slot(int, int)
+    def _neuron_hovered(self, layer: int, unit: int) -> None:
+        if layer < 0 and unit < 0:
+            return  # a feature that is off: not an input of the model
+        self.boundary.set_focus_title(self._neuron_title(layer, unit))
+        self.worker.set_views(self.view_request((layer, unit)))
+
+    @Slot()
+    def _hover_ended(self) -> None:
+        self.boundary.set_focus_title(None)
+        self.worker.set_views(self.view_request())
+
+    def _neuron_title(self, layer: int, unit: int) -> str:
+        if layer < 0:
+            return f"input feature {self.document.project.data.features[unit]}"
+        dense = self._dense_layers()
+        where = "the output" if dense and layer == dense[-1] else f"layer {layer + 1}"
+        return f"neuron {unit + 1} of {where}"
 
     # ================================================================ training
 
@@ -422,7 +502,9 @@ class MainWindow(QMainWindow):
         if update.restarted:
             self.loss_plot.clear(classification=self.document.project.data.task == "classification")
         self.loss_plot.add(update.snapshots)
-        self.boundary.set_boundary(update.boundary)
+        self.boundary.set_boundary(update.boundary, update.focus)
+        if update.network is not None:
+            self.network_view.set_probe(update.network)
         self.epoch = update.epoch
         self.epoch_label.setText(f"Epoch {update.epoch:,}")
         labels = self.status_labels
@@ -567,7 +649,8 @@ class MainWindow(QMainWindow):
         plot = self.loss_plot
         project.extra["view"] = {"loss_log_x": plot.log_x.isChecked(), "loss_log_y": plot.log_y.isChecked(),
                                  "loss_smoothing": plot.smoothing.value() / 100,
-                                 "show_test_data": self.boundary.show_test.isChecked()}
+                                 "show_test_data": self.boundary.show_test.isChecked(),
+                                 "discretize_output": self.boundary.discretize.isChecked()}
         return project
 
     def _apply_view(self, view: object) -> None:
@@ -576,7 +659,8 @@ class MainWindow(QMainWindow):
             return
         plot = self.loss_plot
         for key, box in (("loss_log_x", plot.log_x), ("loss_log_y", plot.log_y),
-                         ("show_test_data", self.boundary.show_test)):
+                         ("show_test_data", self.boundary.show_test),
+                         ("discretize_output", self.boundary.discretize)):
             if isinstance(view.get(key), bool):
                 box.setChecked(view[key])
         smoothing = view.get("loss_smoothing")

@@ -22,6 +22,18 @@ from playground.core.spec import Project
 
 #: Seconds between two updates to the UI (about 30 per second).
 UPDATE_INTERVAL = 1 / 30
+#: Seconds between two computations of the slower views (histograms, confusion matrix, metrics).
+STATISTICS_INTERVAL = 0.25
+
+
+@dataclass
+class ViewRequest:
+    """Which probes the visible views need; set from the UI thread, read by the worker."""
+
+    network: bool = False
+    statistics: bool = False
+    confusion: bool = False
+    focus: tuple[int, int] | None = None   # (spec layer or −1 for an input feature, unit)
 
 
 @dataclass
@@ -37,6 +49,11 @@ class TrainingUpdate:
     device: str = "cpu"
     restarted: bool = False       # a new history begins (fresh weights)
     test_accuracy: float | None = None
+    network: Any = None           # core.probes.NetworkProbe, while the network view is shown
+    focus: Any = None             # R×R map of the neuron under the mouse (full resolution)
+    statistics: Any = None        # core.probes.LayerStatistics, every STATISTICS_INTERVAL
+    confusion: Any = None         # classes × classes counts on the test split
+    metrics: dict = field(default_factory=dict)  # test RMSE and R² for regression
 
 
 @dataclass
@@ -78,6 +95,8 @@ class TrainingWorker(QThread):
         self._last_emit = 0.0
         self._checkpoint_every = 0
         self._checkpoint_path: Path | None = None
+        self._views = ViewRequest()
+        self._last_statistics = 0.0
 
     # ------------------------------------------------------------ UI thread
 
@@ -107,6 +126,16 @@ class TrainingWorker(QThread):
         trainer = self._trainer
         if trainer is not None:
             trainer.set_learning_rate(lr)
+
+    def set_views(self, views: ViewRequest) -> None:
+        """Compute from now on what these views need (the object is replaced, never mutated)."""
+        self._views = views
+        if not self._playing:
+            self._send(("refresh",))
+
+    def set_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> None:
+        """Set one weight or bias between two steps; training goes on if it was running."""
+        self._send(("parameter", layer, name, tuple(index), value))
 
     def set_threads(self, threads: int) -> None:
         self._send(("threads", threads))
@@ -203,6 +232,12 @@ class TrainingWorker(QThread):
         elif kind == "reset":
             if self._trainer is not None:
                 self._configure(self._trainer.project, False, False)
+        elif kind == "refresh":
+            self._emit()
+        elif kind == "parameter" and self._trainer is not None:
+            _, layer, name, index, value = command
+            self._trainer.set_parameter(layer, name, index, value)
+            self._emit()
         elif kind == "threads":
             import torch
 
@@ -304,13 +339,42 @@ class TrainingWorker(QThread):
             return
         snaps, self._pending = self._pending, []
         last = trainer.history[-1] if trainer.history else None
-        self.update.emit(TrainingUpdate(
+        update = TrainingUpdate(
             snapshots=list(trainer.history) if restarted else snaps,
             boundary=trainer.probe_boundary(), epoch=trainer.epoch, step=trainer.step,
             elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
             device=str(trainer.device), restarted=restarted,
-            test_accuracy=last.test_accuracy if last else None))
+            test_accuracy=last.test_accuracy if last else None)
+        self._probe_views(trainer, update)
+        self.update.emit(update)
         self._last_emit = time.monotonic()
+
+    def _probe_views(self, trainer, update: TrainingUpdate) -> None:
+        """Fill in what the visible views asked for; the slower ones a few times a second."""
+        views = self._views
+        flat = trainer.dataset.input_shape == (len(trainer.project.data.features),)
+        if views.network and flat:
+            update.network = trainer.probe_network()
+        if views.focus is not None and flat:
+            update.focus = self._focus_map(trainer, *views.focus)
+        now = time.monotonic()
+        if now - self._last_statistics < STATISTICS_INTERVAL and not update.restarted:
+            return
+        self._last_statistics = now
+        if views.statistics:
+            update.statistics = trainer.layer_statistics()
+        if trainer.encoding == "real":
+            update.metrics = trainer.regression_metrics()
+        elif views.confusion:
+            update.confusion = trainer.confusion_matrix()
+
+    @staticmethod
+    def _focus_map(trainer, layer: int, unit: int):
+        probe = trainer.probe_neurons()
+        maps = probe.features if layer < 0 else (probe.layers[layer] if 0 <= layer < len(probe.layers) else None)
+        if maps is None or not 0 <= unit < len(maps):
+            return None
+        return maps[unit]
 
     def _export(self, request: ExportRequest) -> None:
         import torch

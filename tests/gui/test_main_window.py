@@ -26,6 +26,15 @@ def between(editor, upper: int) -> int:
     return bottom + 2
 
 
+def open_layers_tab(window, qtbot) -> None:
+    """Click the "Layers" tab, where the card editor is (the network view is the first tab)."""
+    bar = window.left_tabs.tabBar()
+    index = window.left_tabs.indexOf(window.editor)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    assert window.left_tabs.currentWidget() is window.editor
+    qtbot.waitUntil(lambda: window.editor.isVisible())
+
+
 def layer_types(window) -> list:
     return [layer.type for layer in window.document.project.model.layers]
 
@@ -38,6 +47,7 @@ def test_the_stable_names_exist(window):
 
 def test_drag_a_dense_layer_from_the_palette_edit_it_train_and_undo(window, qtbot):
     assert layer_types(window) == ["dense", "dense", "dense"]
+    open_layers_tab(window, qtbot)
     palette_item = window.palette.items()["dense"]
     mime = window.palette.tree.mimeData([palette_item])  # what the palette puts on the drag
     drop(window.editor, mime, between(window.editor, 0))
@@ -72,6 +82,7 @@ def test_drag_a_dense_layer_from_the_palette_edit_it_train_and_undo(window, qtbo
 
 
 def test_reorder_duplicate_and_delete_cards(window, qtbot):
+    open_layers_tab(window, qtbot)
     drop(window.editor, layer_mime("dropout"), between(window.editor, 2))  # after the last card
     assert layer_types(window) == ["dense", "dense", "dense", "dropout"]
     # an error: the output is now a dropout layer after a 1-unit dense: still valid; move dropout to the top

@@ -1,7 +1,8 @@
 """The decision boundary: the model's output over the input plane as a heatmap, with the training
 points (and the test points, on demand) drawn over it, and a colour bar. Two classes and regression
 use the orange–grey–blue scale; more classes colour each cell by its predicted class, faded by the
-model's confidence."""
+model's confidence. "Discretize output" shows the predicted class only (no shades); while the mouse
+is over a neuron in the network view, the map shown is that neuron's output."""
 
 from __future__ import annotations
 
@@ -42,15 +43,23 @@ class BoundaryView(QWidget):
         self.show_test = QCheckBox("Show test data", objectName="showTestData")
         self.show_test.toggled.connect(self.test_points.setVisible)
         self.test_points.setVisible(False)
+        self.discretize = QCheckBox("Discretize output", objectName="discretizeOutput")
+        self.discretize.setToolTip("Show only the predicted class (or the sign of the output), without shades")
+        self.discretize.toggled.connect(self._redraw)
         self.legend = QLabel(objectName="boundaryLegend")
         bar = QHBoxLayout()
         bar.addWidget(self.show_test)
+        bar.addWidget(self.discretize)
         bar.addStretch(1)
         bar.addWidget(self.legend)
         stack_with_bar(self, bar, self.plot)
         self.classes = 2
         self.task = "classification"
         self.frames = 0
+        self._probe = None
+        self._focus = None
+        self.focus_title: str | None = None
+        self._legend_text = ""
 
     def set_data(self, data) -> None:
         """Points of a DataUpdate (gui.worker)."""
@@ -58,11 +67,17 @@ class BoundaryView(QWidget):
         self.train_points.setData(pos=np.asarray(data.points_train), brush=self._brushes(data.labels_train))
         self.test_points.setData(pos=np.asarray(data.points_test), brush=self._brushes(data.labels_test))
         if self.task == "regression":
-            self.legend.setText("colour: the model's output")
+            self._legend_text = "colour: the model's output"
         else:
-            names = ", ".join(f"<span style='color: rgb{CLASS_COLOURS[i]}'>■</span> class {i}"
-                              for i in range(self.classes))
-            self.legend.setText(names)
+            self._legend_text = ", ".join(f"<span style='color: rgb{CLASS_COLOURS[i]}'>■</span> class {i}"
+                                          for i in range(self.classes))
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        if self.focus_title and self._focus is not None:
+            self.legend.setText(f"showing <b>{self.focus_title}</b>")
+        else:
+            self.legend.setText(self._legend_text)
 
     def _brushes(self, labels) -> list:
         labels = np.asarray(labels)
@@ -72,21 +87,47 @@ class BoundaryView(QWidget):
             return [pg.mkBrush(*lut[i]) for i in idx]
         return [pg.mkBrush(*CLASS_COLOURS[int(v) % len(CLASS_COLOURS)]) for v in labels]
 
-    def set_boundary(self, probe) -> None:
-        """Show a BoundaryProbe (core.probes)."""
+    def set_focus_title(self, title: str | None) -> None:
+        """Name the neuron under the mouse (None: back to the model's output)."""
+        self.focus_title = title
+        if title is None:
+            self._focus = None
+            self._redraw()
+
+    def set_boundary(self, probe, focus: np.ndarray | None = None) -> None:
+        """Show a BoundaryProbe (core.probes), or `focus`, a neuron's map, while one is hovered."""
         if probe is None:
             return
-        if self.task == "classification" and self.classes > 2 and probe.classes is not None:
+        self._probe = probe
+        self._focus = focus if self.focus_title is not None else None
+        self._redraw()
+        self.frames += 1
+
+    def _redraw(self) -> None:
+        probe = self._probe
+        if probe is None:
+            return
+        self._show_legend()
+        discrete = self.discretize.isChecked()
+        if self._focus is not None:
+            self._show_scalar(np.sign(self._focus) if discrete else self._focus)
+        elif self.task == "classification" and self.classes > 2 and probe.classes is not None:
             self.colour_bar.setVisible(False)
             self.image.setLookupTable(None)
-            self.image.setImage(class_image(probe.classes, probe.confidence, self.classes), autoLevels=False,
+            confidence = np.ones_like(probe.confidence) if discrete else probe.confidence
+            self.image.setImage(class_image(probe.classes, confidence, self.classes), autoLevels=False,
                                 levels=(0, 255), rect=PLANE)
         else:
-            self.colour_bar.setVisible(True)
-            self.image.setLookupTable(diverging_lut())
-            self.image.setImage(np.ascontiguousarray(probe.score, dtype=np.float32), autoLevels=False, levels=(-1, 1),
-                                rect=PLANE)
-        self.frames += 1
+            score = probe.score
+            if discrete:
+                score = np.round(score) if self.task == "regression" else np.where(score >= 0, 1.0, -1.0)
+            self._show_scalar(score)
+
+    def _show_scalar(self, values: np.ndarray) -> None:
+        self.colour_bar.setVisible(True)
+        self.image.setLookupTable(diverging_lut())
+        self.image.setImage(np.ascontiguousarray(values, dtype=np.float32), autoLevels=False, levels=(-1, 1),
+                            rect=PLANE)
 
     def image_data(self) -> np.ndarray | None:
         return None if self.image.image is None else np.array(self.image.image)

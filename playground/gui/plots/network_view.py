@@ -1,0 +1,465 @@
+"""The network view, as in the TensorFlow Playground: a tile per input feature (click to turn it on
+or off), a tile per neuron showing its output over the input plane, links whose colour is the
+weight's sign and whose thickness is its size, and each neuron's bias as a small square. Hover a
+tile to see its map large in the boundary view; click a link or a bias to type a new value; the
++/− buttons add or remove layers and neurons (undoable edits, like the network editor's).
+
+Columns wrap into sub-columns of at most MAX_ROWS tiles, so 6 layers of 32 neurons stay readable
+(the view scrolls when it must)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (QGraphicsItem, QGraphicsObject, QGraphicsPixmapItem, QGraphicsRectItem,
+                               QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QLabel,
+                               QPushButton, QToolButton, QVBoxLayout, QWidget)
+
+from playground.core.data.features import compute_features
+from playground.core.params import Param
+from playground.core.probes import grid_points
+from playground.core.registry import FEATURES
+from playground.core.spec import Project
+from playground.gui.forms import NumberEdit, format_number
+from playground.gui.theme import diverging_lut
+
+TILE = 32
+SMALL_TILE = 22           # for layers wider than MAX_ROWS
+MAX_ROWS = 10
+ROW_GAP = 7
+SUB_COLUMN_GAP = 6
+COLUMN_GAP = 64
+HEADER = 44
+BIAS = 8
+MIN_ZOOM, MAX_ZOOM = 0.5, 1.5
+#: Link width for |w| from 0 to WIDTH_SATURATION, as the TensorFlow Playground scales it.
+MIN_WIDTH, MAX_WIDTH, WIDTH_SATURATION = 1.0, 10.0, 5.0
+_LUT = diverging_lut(256)
+
+
+def value_colour(value: float) -> QColor:
+    """The diverging colour of a value in [−1, 1] (orange negative, grey zero, blue positive)."""
+    index = int(round((max(-1.0, min(1.0, value)) + 1) / 2 * 255)) if math.isfinite(value) else 128
+    return QColor(*(int(c) for c in _LUT[index]))
+
+
+def link_width(weight: float) -> float:
+    size = min(abs(weight), WIDTH_SATURATION) if math.isfinite(weight) else WIDTH_SATURATION
+    return MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * size / WIDTH_SATURATION
+
+
+def map_images(maps: np.ndarray) -> list[QImage]:
+    """units×R×R values → one RGB image per unit (row 0 at the top = the largest x₂)."""
+    index = np.clip(np.round((np.nan_to_num(maps) + 1) * 127.5), 0, 255).astype(np.uint8)
+    rgb = np.ascontiguousarray(_LUT[index[:, ::-1, :]])
+    size = maps.shape[1]
+    return [QImage(rgb[k].tobytes(), size, size, 3 * size, QImage.Format.Format_RGB888).copy()
+            for k in range(len(rgb))]
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A weight (index (to, from)) or a bias (index (unit,)) of the dense layer at spec index `layer`."""
+
+    layer: int
+    name: str
+    index: tuple[int, ...]
+
+
+class Tile(QGraphicsPixmapItem):
+    """A feature's or a neuron's map. `layer` is −1 for the input features."""
+
+    def __init__(self, view: "NetworkView", layer: int, unit: int, size: int, name: str = "") -> None:
+        super().__init__()
+        self.view, self.layer, self.unit, self.size, self.name = view, layer, unit, size, name
+        self.setAcceptHoverEvents(True)
+        self.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.frame = QGraphicsRectItem(0, 0, size, size, self)
+        self.frame.setPen(QPen(QColor("#9e9e9e"), 1))
+        self.setCursor(Qt.CursorShape.PointingHandCursor if layer < 0 else Qt.CursorShape.ArrowCursor)
+
+    def set_image(self, image: QImage) -> None:
+        self.setPixmap(QPixmap.fromImage(image))
+        self.setScale(self.size / max(1, image.width()))
+        self.frame.setScale(1 / self.scale())
+
+    def hoverEnterEvent(self, event) -> None:  # noqa: N802
+        self.frame.setPen(QPen(QColor("#212121"), 2))
+        self.view.neuronHovered.emit(self.layer, self.unit)
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        self.frame.setPen(QPen(QColor("#9e9e9e"), 1))
+        self.view.hoverEnded.emit()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        if self.layer < 0 and event.button() == Qt.MouseButton.LeftButton:
+            self.view.featureToggled.emit(self.name)
+        else:
+            super().mousePressEvent(event)
+
+
+class BiasMark(QGraphicsRectItem):
+    def __init__(self, view: "NetworkView", layer: int, unit: int) -> None:
+        super().__init__(0, 0, BIAS, BIAS)
+        self.view, self.layer, self.unit = view, layer, unit
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setZValue(3)
+        self.setPen(QPen(QColor("#616161"), 0.5))
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self.view.select(Selected(self.layer, "bias", (self.unit,)))
+
+
+class Button(QGraphicsSimpleTextItem):
+    """A small clickable +/− in a column's header."""
+
+    def __init__(self, text: str, action, tip: str) -> None:
+        super().__init__(text)
+        self.action = action
+        font = self.font()
+        font.setPointSize(13)
+        font.setBold(True)
+        self.setFont(font)
+        self.setBrush(QBrush(QColor("#455a64")))
+        self.setToolTip(tip)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self.action()
+
+
+class Links(QGraphicsObject):
+    """All links into one dense layer, drawn by one item (a network of 6 × 32 has 6,000)."""
+
+    SAMPLES = 12
+
+    def __init__(self, view: "NetworkView", layer: int, sources: list[QPointF], targets: list[QPointF]) -> None:
+        super().__init__()
+        self.view, self.layer = view, layer
+        self.setZValue(-1)
+        self.paths: list[QPainterPath] = []
+        pairs = [(j, i) for j in range(len(targets)) for i in range(len(sources))]
+        self.pairs = pairs
+        t = np.linspace(0.0, 1.0, self.SAMPLES)[:, None]
+        samples = []
+        for j, i in pairs:
+            a, b = sources[i], targets[j]
+            mid = (a.x() + b.x()) / 2
+            path = QPainterPath(a)
+            path.cubicTo(QPointF(mid, a.y()), QPointF(mid, b.y()), b)
+            self.paths.append(path)
+            p0, p1, p2, p3 = (np.array([p.x(), p.y()]) for p in (a, QPointF(mid, a.y()), QPointF(mid, b.y()), b))
+            samples.append((1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2 + t ** 3 * p3)
+        self.samples = np.array(samples).reshape(len(pairs), self.SAMPLES, 2)
+        xs = [p.x() for p in sources + targets] or [0.0]
+        ys = [p.y() for p in sources + targets] or [0.0]
+        self._rect = QRectF(min(xs), min(ys) - MAX_WIDTH, max(xs) - min(xs), max(ys) - min(ys) + 2 * MAX_WIDTH)
+        self.weights = np.zeros((len(targets), len(sources)), dtype=np.float32)
+        self.selected: tuple[int, int] | None = None
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def set_weights(self, weights: np.ndarray) -> None:
+        if weights.shape == self.weights.shape:
+            self.weights = weights
+            self.update()
+
+    def pen(self, to: int, source: int) -> QPen:
+        w = float(self.weights[to, source])
+        pen = QPen(value_colour(w), link_width(w))
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        return pen
+
+    def paint(self, painter: QPainter, _option, _widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for (j, i), path in zip(self.pairs, self.paths):
+            painter.setPen(self.pen(j, i))
+            painter.drawPath(path)
+        if self.selected is not None:
+            j, i = self.selected
+            painter.setPen(QPen(QColor("#212121"), 1.5, Qt.PenStyle.DashLine))
+            painter.drawPath(self.paths[self.pairs.index((j, i))])
+
+    def link_at(self, point: QPointF, tolerance: float = 5.0) -> tuple[int, int] | None:
+        """The (to, from) link nearest to `point`, if within `tolerance` of it (plus its width)."""
+        if not self.pairs:
+            return None
+        distance = np.hypot(*(self.samples - np.array([point.x(), point.y()])).transpose(2, 0, 1)).min(axis=1)
+        k = int(np.argmin(distance))
+        j, i = self.pairs[k]
+        return (j, i) if distance[k] <= tolerance + link_width(float(self.weights[j, i])) / 2 else None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        hit = self.link_at(event.pos())
+        if hit is None:
+            event.ignore()
+            return
+        self.view.select(Selected(self.layer, "weight", hit))
+
+
+class NetworkView(QWidget):
+    featureToggled = Signal(str)
+    neuronHovered = Signal(int, int)      # (spec layer or −1 for a feature, unit)
+    hoverEnded = Signal()
+    parameterEdited = Signal(int, str, object, float)  # (spec layer, "weight"/"bias", index, value)
+    unitsRequested = Signal(int, int)     # (spec layer, +1/−1)
+    addLayerRequested = Signal()
+    removeLayerRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("networkView")
+        self.scene = QGraphicsScene(self)
+        self.view = QGraphicsView(self.scene, objectName="networkCanvas")
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.view.setBackgroundBrush(QBrush(QColor("#ffffff")))
+        self.add_layer = QToolButton(text="+", objectName="addHiddenLayer", toolTip="Add a hidden layer")
+        self.remove_layer = QToolButton(text="−", objectName="removeHiddenLayer", toolTip="Remove the last hidden layer")
+        self.add_layer.clicked.connect(self.addLayerRequested)
+        self.remove_layer.clicked.connect(self.removeLayerRequested)
+        self.layers_label = QLabel(objectName="hiddenLayersLabel")
+        self.selection_label = QLabel("Click a link (weight) or a small square (bias) to edit it.",
+                                      objectName="selectionLabel")
+        self.selection_label.setWordWrap(True)
+        self.value_edit = NumberEdit(Param("value", "float", 0.0, "the new value", low=-1e6, high=1e6))
+        self.value_edit.setObjectName("parameterValue")
+        self.value_edit.setMaximumWidth(110)
+        self.value_edit.returnPressed.connect(self._apply_value)
+        self.apply_button = QPushButton("Set", objectName="setParameter")
+        self.apply_button.clicked.connect(self._apply_value)
+        top = QHBoxLayout()
+        top.addWidget(self.add_layer)
+        top.addWidget(self.remove_layer)
+        top.addWidget(self.layers_label)
+        top.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.selection_label, 1)
+        bottom.addWidget(self.value_edit)
+        bottom.addWidget(self.apply_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+        self.message = QLabel(objectName="networkViewMessage", wordWrap=True)
+        layout.addWidget(self.message)
+        self.message.hide()
+
+        self.feature_tiles: dict[str, Tile] = {}
+        self.neuron_tiles: dict[int, list[Tile]] = {}   # spec layer → tiles
+        self.biases: dict[int, list[BiasMark]] = {}
+        self.links: dict[int, Links] = {}
+        self.dense_layers: list[int] = []
+        self._structure: tuple | None = None
+        self._weights: dict[int, np.ndarray] = {}
+        self._bias_values: dict[int, np.ndarray] = {}
+        self.selected: Selected | None = None
+        self._show_selection()
+        feature_maps = compute_features(grid_points(32), list(FEATURES)).T.reshape(len(FEATURES), 32, 32)
+        scale = np.maximum(np.abs(feature_maps).reshape(len(FEATURES), -1).max(axis=1), 1e-9)[:, None, None]
+        self._feature_images = dict(zip(FEATURES, map_images(feature_maps / scale)))
+        self.frames = 0
+
+    # ------------------------------------------------------------ structure
+
+    def set_project(self, project: Project) -> None:
+        """Lay the network out again if its shape changed (features, dense layers and units)."""
+        layers = project.model.layers
+        dense = [(i, layer.params["units"]) for i, layer in enumerate(layers) if layer.type == "dense"]
+        flat = all(layer.type in ("dense", "dropout", "batch_norm", "layer_norm", "activation") for layer in layers)
+        structure = (tuple(project.data.features), tuple(dense), flat)
+        hidden = max(0, len(dense) - 1)
+        self.layers_label.setText(f"{hidden} hidden layer{'s' if hidden != 1 else ''}")
+        self.remove_layer.setEnabled(hidden > 0)
+        if structure == self._structure:
+            return
+        self._structure = structure
+        self.select(None)
+        self.scene.clear()
+        self.feature_tiles, self.neuron_tiles, self.biases, self.links = {}, {}, {}, {}
+        self._weights, self._bias_values = {}, {}
+        self.dense_layers = [i for i, _ in dense]
+        if not flat or not dense:
+            self.message.setText("The network view draws networks of dense layers on 2-D data.")
+            self.message.show()
+            return
+        self.message.hide()
+        active = list(project.data.features)
+        x = 0.0
+        sources: list[QPointF] = []
+        self._caption("Features", "click to turn on/off", x, TILE)
+        for row, name in enumerate(FEATURES):
+            tile = Tile(self, -1, active.index(name) if name in active else -1, TILE, name)
+            tile.set_image(self._feature_images[name])
+            tile.setPos(x, HEADER + row * (TILE + ROW_GAP))
+            tile.setOpacity(1.0 if name in active else 0.3)
+            tile.setToolTip(f"{FEATURES[name].title}: {FEATURES[name].doc}" +
+                            ("" if name in active else " (off: click to use it)"))
+            self.scene.addItem(tile)
+            label = self.scene.addSimpleText(FEATURES[name].title)
+            label.setPos(x - label.boundingRect().width() - 4, tile.y() + TILE / 2 - 8)
+            self.feature_tiles[name] = tile
+        sources = [self._right(self.feature_tiles[name]) for name in active]
+        x += TILE + COLUMN_GAP
+        for k, (index, units) in enumerate(dense):
+            size = TILE if units <= MAX_ROWS else SMALL_TILE
+            rows = min(units, MAX_ROWS)
+            columns = math.ceil(units / MAX_ROWS)
+            width = columns * size + (columns - 1) * SUB_COLUMN_GAP
+            output = k == len(dense) - 1
+            self._caption("Output" if output else f"Layer {index + 1}",
+                          f"{units} neuron{'s' if units != 1 else ''}", x, width, None if output else index)
+            tiles, marks = [], []
+            for unit in range(units):
+                column, row = divmod(unit, rows)
+                tile = Tile(self, index, unit, size)
+                tile.setPos(x + column * (size + SUB_COLUMN_GAP), HEADER + row * (size + ROW_GAP))
+                tile.setToolTip(f"{'Output' if output else f'Layer {index + 1}'}, neuron {unit + 1}: "
+                                "its output over the plane (hover to see it large)")
+                self.scene.addItem(tile)
+                mark = BiasMark(self, index, unit)
+                mark.setPos(tile.x() - BIAS / 2, tile.y() + size - BIAS / 2)
+                self.scene.addItem(mark)
+                tiles.append(tile)
+                marks.append(mark)
+            links = Links(self, index, sources, [self._left(t) for t in tiles])
+            self.scene.addItem(links)
+            self.neuron_tiles[index], self.biases[index], self.links[index] = tiles, marks, links
+            sources = [self._right(t) for t in tiles]
+            x += width + COLUMN_GAP
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-8, -8, 8, 8))
+        self._fit()
+
+    def _fit(self) -> None:
+        """Scale the drawing to the space there is (never below MIN_ZOOM: then it scrolls)."""
+        rect = self.scene.sceneRect()
+        viewport = self.view.viewport().size()
+        if rect.isEmpty() or viewport.isEmpty():
+            return
+        zoom = min((viewport.width() - 4) / rect.width(), (viewport.height() - 4) / rect.height(), MAX_ZOOM)
+        zoom = max(zoom, MIN_ZOOM)
+        self.view.resetTransform()
+        self.view.scale(zoom, zoom)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _caption(self, title: str, detail: str, x: float, width: float, layer: int | None = None) -> None:
+        text = self.scene.addSimpleText(f"{title}\n{detail}")
+        text.setPos(x + width / 2 - text.boundingRect().width() / 2, 0)
+        if layer is None:
+            return
+        plus = Button("+", lambda: self.unitsRequested.emit(layer, 1), "Add a neuron to this layer")
+        minus = Button("−", lambda: self.unitsRequested.emit(layer, -1), "Remove a neuron from this layer")
+        for button, dx in ((minus, -22), (plus, 10)):
+            button.setPos(x + width / 2 + dx, HEADER - 22)
+            button.setData(0, f"{'plus' if button is plus else 'minus'}{layer}")
+            self.scene.addItem(button)
+
+    @staticmethod
+    def _right(tile: Tile) -> QPointF:
+        return QPointF(tile.x() + tile.size, tile.y() + tile.size / 2)
+
+    @staticmethod
+    def _left(tile: Tile) -> QPointF:
+        return QPointF(tile.x(), tile.y() + tile.size / 2)
+
+    # ------------------------------------------------------------ live values
+
+    def set_probe(self, probe) -> None:
+        """Show a NetworkProbe (core.probes): neuron maps, link weights, biases."""
+        if probe is None or probe.layers != self.dense_layers:
+            return
+        for layer, maps, weights, biases in zip(probe.layers, probe.maps, probe.weights, probe.biases):
+            tiles = self.neuron_tiles.get(layer, [])
+            if maps is not None and len(maps) == len(tiles):
+                for tile, image in zip(tiles, map_images(maps)):
+                    tile.set_image(image)
+            self.links[layer].set_weights(weights)
+            self._weights[layer] = weights
+            if biases is not None:
+                self._bias_values[layer] = biases
+                for mark, b in zip(self.biases[layer], biases):
+                    mark.setBrush(QBrush(value_colour(float(b))))
+                    mark.setToolTip(f"bias {format_number(float(b))} (click to change)")
+        self.frames += 1
+        if self.selected is not None:
+            self._show_selection(keep_text=self.value_edit.hasFocus())
+
+    def link_pen(self, layer: int, to: int, source: int) -> QPen:
+        return self.links[layer].pen(to, source)
+
+    def link_count(self) -> int:
+        return sum(len(links.pairs) for links in self.links.values())
+
+    def link_point(self, layer: int, to: int, source: int) -> QPointF:
+        """A scene point on that link (its middle), for clicking it."""
+        links = self.links[layer]
+        x, y = links.samples[links.pairs.index((to, source)), Links.SAMPLES // 2]
+        return QPointF(float(x), float(y))
+
+    # ------------------------------------------------------------ editing one value
+
+    def select(self, selected: Selected | None) -> None:
+        for links in self.links.values():
+            if links.selected is not None:
+                links.selected = None
+                links.update()
+        self.selected = selected
+        if selected is not None and selected.name == "weight" and selected.layer in self.links:
+            self.links[selected.layer].selected = selected.index
+            self.links[selected.layer].update()
+        self._show_selection()
+        if selected is not None:
+            self.value_edit.setFocus()
+            self.value_edit.selectAll()
+
+    def _current_value(self, selected: Selected) -> float | None:
+        values = (self._weights if selected.name == "weight" else self._bias_values).get(selected.layer)
+        try:
+            return None if values is None else float(values[selected.index])
+        except IndexError:
+            return None
+
+    def _describe(self, selected: Selected) -> str:
+        k = self.dense_layers.index(selected.layer)
+        where = "the output" if k == len(self.dense_layers) - 1 else f"layer {selected.layer + 1}"
+        if selected.name == "bias":
+            return f"Bias of neuron {selected.index[0] + 1} in {where}"
+        to, source = selected.index
+        if k == 0:
+            active = [n for n in FEATURES if self.feature_tiles[n].unit >= 0]
+            origin = FEATURES[sorted(active, key=lambda n: self.feature_tiles[n].unit)[source]].title
+        else:
+            origin = f"neuron {source + 1} of layer {self.dense_layers[k - 1] + 1}"
+        return f"Weight from {origin} to neuron {to + 1} in {where}"
+
+    def _show_selection(self, keep_text: bool = False) -> None:
+        selected = self.selected
+        enabled = selected is not None and selected.layer in self.dense_layers
+        self.value_edit.setEnabled(enabled)
+        self.apply_button.setEnabled(enabled)
+        if not enabled:
+            self.selection_label.setText("Click a link (weight) or a small square (bias) to edit it.")
+            self.value_edit.set_value(None)
+            return
+        value = self._current_value(selected)
+        self.selection_label.setText(self._describe(selected) + ":")
+        if not keep_text:
+            self.value_edit.set_value(value)
+
+    def _apply_value(self) -> None:
+        value = self.value_edit.parsed()
+        if self.selected is None or value is None or math.isnan(value):
+            return
+        self.parameterEdited.emit(self.selected.layer, self.selected.name, self.selected.index, value)
+        self.view.setFocus()
+
