@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 
 from playground.core.probes import NetworkProbe
-from playground.gui.plots.network_view import (BiasMark, Button, Links, Tile, link_width, value_colour)
+from playground.gui.plots.network_view import (BiasMark, Button, Tile, link_width, value_colour)
 from tests.conftest import TF_INIT, project_dict
 
 
