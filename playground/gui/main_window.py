@@ -29,6 +29,8 @@ from playground.gui.document import ProjectDocument
 from playground.gui.inspector import Inspector
 from playground.gui.palette import LayerPalette
 from playground.gui.plots.boundary_view import BoundaryView
+from playground.gui.plots.confusion_view import ConfusionView
+from playground.gui.plots.histogram_view import HistogramView
 from playground.gui.plots.loss_plot import LossPlot
 from playground.gui.plots.network_view import NetworkView
 from playground.gui.worker import ExportRequest, TrainingWorker, ViewRequest
@@ -106,6 +108,8 @@ class MainWindow(QMainWindow):
         self.boundary = BoundaryView()
         self.loss_plot = LossPlot(self.settings)
         self.network_view = NetworkView()
+        self.confusion_view = ConfusionView()
+        self.histogram_view = HistogramView()
 
         self.banner = QLabel(objectName="messageBanner")
         self.banner.setWordWrap(True)
@@ -113,9 +117,14 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.banner.mousePressEvent = lambda _e: self.banner.hide()  # click to dismiss
 
+        self.lower_tabs = QTabWidget(objectName="lowerTabs")
+        self.lower_tabs.addTab(self.loss_plot, "Loss")
+        self.lower_tabs.addTab(self.confusion_view, "Confusion matrix")
+        self.lower_tabs.addTab(self.histogram_view, "Weights && gradients")
+        self.lower_tabs.setCurrentIndex(int(self.settings.value("view/lowerTab", 0, type=int)) % self.lower_tabs.count())
         views = QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.boundary)
-        views.addWidget(self.loss_plot)
+        views.addWidget(self.lower_tabs)
         views.setSizes([430, 300])
         self.left_tabs = QTabWidget(objectName="leftTabs")
         self.left_tabs.addTab(self.network_view, "Network")
@@ -259,6 +268,7 @@ class MainWindow(QMainWindow):
         self.network_view.neuronHovered.connect(self._neuron_hovered)
         self.network_view.hoverEnded.connect(self._hover_ended)
         self.left_tabs.currentChanged.connect(self._views_changed)
+        self.lower_tabs.currentChanged.connect(self._views_changed)
         self.data_panel.edited.connect(lambda key, value: self.edit_setting("data", key, value))
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
         self.training_panel.threadsChanged.connect(self._threads_changed)
@@ -412,6 +422,7 @@ class MainWindow(QMainWindow):
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
         self.network_view.set_project(project)
+        self.loss_plot.set_scheduled(project.training.schedule["name"] != "constant")
         self.data_panel.set_project(project)
         self.training_panel.set_project(project)
         self._selection_changed(self.editor.selected)
@@ -444,11 +455,15 @@ class MainWindow(QMainWindow):
     # ================================================================ what the views need
 
     def view_request(self, focus: tuple[int, int] | None = None) -> ViewRequest:
-        return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view, focus=focus)
+        lower = self.lower_tabs.currentWidget()
+        return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view,
+                           statistics=lower is self.histogram_view, confusion=lower is self.confusion_view,
+                           focus=focus)
 
     @Slot()
     def _views_changed(self, *_args) -> None:
         self.settings.setValue("view/leftTab", self.left_tabs.currentIndex())
+        self.settings.setValue("view/lowerTab", self.lower_tabs.currentIndex())
         self.worker.set_views(self.view_request())
 
     @Slot(int, int)
@@ -500,11 +515,20 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _training_update(self, update) -> None:
         if update.restarted:
-            self.loss_plot.clear(classification=self.document.project.data.task == "classification")
+            classification = self.document.project.data.task == "classification"
+            self.loss_plot.clear(classification=classification)
+            self.confusion_view.clear(classification)
+            self.histogram_view.clear()
         self.loss_plot.add(update.snapshots)
         self.boundary.set_boundary(update.boundary, update.focus)
         if update.network is not None:
             self.network_view.set_probe(update.network)
+        if update.metrics:
+            self.loss_plot.set_metrics(update.metrics)
+        if update.confusion is not None:
+            self.confusion_view.set_matrix(update.confusion)
+        if update.statistics is not None:
+            self.histogram_view.add(update.epoch, update.statistics)
         self.epoch = update.epoch
         self.epoch_label.setText(f"Epoch {update.epoch:,}")
         labels = self.status_labels

@@ -358,8 +358,8 @@ class TrainingWorker(QThread):
         if views.focus is not None and flat:
             update.focus = self._focus_map(trainer, *views.focus)
         now = time.monotonic()
-        if now - self._last_statistics < STATISTICS_INTERVAL and not update.restarted:
-            return
+        if self._playing and now - self._last_statistics < STATISTICS_INTERVAL and not update.restarted:
+            return  # while training runs, a few times a second; when it stops, always
         self._last_statistics = now
         if views.statistics:
             update.statistics = trainer.layer_statistics()

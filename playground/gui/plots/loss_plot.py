@@ -1,7 +1,9 @@
 """Loss curves as good as TensorBoard's: train and test, a true log scale on either axis,
 smoothing by a debiased moving average with the raw curve faint behind it, auto-fit as data
 arrives unless the person zoomed (the "A" button fits again), accuracy on a second axis for
-classification, a readout of the epoch under the mouse, and view settings remembered."""
+classification, a readout of the epoch under the mouse, and view settings remembered. When a
+learning-rate schedule is active, the rate is drawn too (dotted, on its own scale) and its current
+value shown; for regression the test RMSE and R² stand next to the curves."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from playground.gui.plots import stack_with_bar
 TRAIN_COLOUR = (8, 119, 189)
 TEST_COLOUR = (245, 147, 34)
 ACCURACY_COLOUR = (44, 160, 44)
+LR_COLOUR = (148, 103, 189)
 #: Points handed to each curve at most (a screen is a few thousand pixels wide).
 MAX_DRAWN = 4000
 REDRAW_HZ = 10
@@ -29,7 +32,8 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.settings = settings
-        self._columns = {name: GrowingArray() for name in ("epoch", "train", "test", "accuracy")}
+        self._columns = {name: GrowingArray() for name in ("epoch", "train", "test", "accuracy", "lr")}
+        self.scheduled = False
         self.classification = True
 
         self.plot = pg.PlotWidget(background="w")
@@ -55,6 +59,16 @@ class LossPlot(QWidget):
         self.accuracy_curve = pg.PlotDataItem(pen=pg.mkPen(ACCURACY_COLOUR, width=1.5, style=Qt.PenStyle.DashLine))
         self.accuracy_box.addItem(self.accuracy_curve)
         legend.addItem(self.accuracy_curve, "test accuracy")
+        # the learning rate (when a schedule changes it) on a third, hidden scale
+        self.lr_box = pg.ViewBox()
+        item.scene().addItem(self.lr_box)
+        self.lr_box.setXLink(item)
+        self.lr_box.setMouseEnabled(x=False, y=False)
+        self.lr_curve = pg.PlotDataItem(pen=pg.mkPen(LR_COLOUR, width=1.5, style=Qt.PenStyle.DotLine))
+        self.lr_box.addItem(self.lr_curve)
+        legend.addItem(self.lr_curve, "learning rate (own scale)")
+        self.lr_curve.setVisible(False)
+        legend.getLabel(self.lr_curve).setVisible(False)
         item.getViewBox().sigResized.connect(self._sync_boxes)
         # Curves are redrawn at most REDRAW_HZ times a second: painting them is the window's
         # most expensive work, and it competes with training for the interpreter.
@@ -70,6 +84,8 @@ class LossPlot(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setToolTip("Smoothing: weight of the debiased moving average (0: raw)")
         self.smoothing_label = QLabel()
+        self.summary = QLabel(objectName="lossSummary")
+        self.summary.setStyleSheet("color: #333;")
         self.log_x.setChecked(settings.value("lossPlot/logX", False, type=bool))
         self.log_y.setChecked(settings.value("lossPlot/logY", True, type=bool))
         self.smoothing.setValue(int(settings.value("lossPlot/smoothing", 60, type=int)))
@@ -83,6 +99,7 @@ class LossPlot(QWidget):
         bar.addWidget(QLabel("smoothing"))
         bar.addWidget(self.smoothing, 1)
         bar.addWidget(self.smoothing_label)
+        bar.addWidget(self.summary)
         stack_with_bar(self, bar, self.plot, self.readout)
         self._view_changed()
 
@@ -104,9 +121,36 @@ class LossPlot(QWidget):
     def accuracy(self) -> np.ndarray:
         return self._columns["accuracy"].values
 
+    @property
+    def learning_rates(self) -> np.ndarray:
+        return self._columns["lr"].values
+
+    def set_scheduled(self, scheduled: bool) -> None:
+        """Show the learning rate (a schedule is active) or not."""
+        self.scheduled = scheduled
+        self.lr_curve.setVisible(scheduled)
+        self.plot.getPlotItem().legend.getLabel(self.lr_curve).setVisible(scheduled)
+        self._update_summary()
+
+    def set_metrics(self, metrics: dict) -> None:
+        """Regression metrics of the latest model (test RMSE and R²)."""
+        self._metrics = dict(metrics)
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        parts = []
+        metrics = getattr(self, "_metrics", {})
+        if not self.classification and "test_rmse" in metrics:
+            parts.append(f"test RMSE {metrics['test_rmse']:.4g} · R² {metrics['test_r2']:.3f}")
+        if self.scheduled and len(self.learning_rates):
+            parts.append(f"lr {self.learning_rates[-1]:.3g}")
+        self.summary.setText("   ".join(parts))
+
     def clear(self, classification: bool = True) -> None:
         self._columns = {name: GrowingArray() for name in self._columns}
         self.classification = classification
+        self._metrics = {}
+        self._update_summary()
         self._reset_smoothers()
         self.accuracy_curve.setVisible(classification)
         self.plot.getPlotItem().getAxis("right").setVisible(classification)
@@ -122,6 +166,7 @@ class LossPlot(QWidget):
         columns["train"].extend([s.train_loss for s in snapshots])
         columns["test"].extend([s.test_loss for s in snapshots])
         columns["accuracy"].extend([math.nan if s.test_accuracy is None else s.test_accuracy for s in snapshots])
+        columns["lr"].extend([s.learning_rate for s in snapshots])
         self._smooth_train.extend(columns["train"].values[-len(snapshots):])
         self._smooth_test.extend(columns["test"].values[-len(snapshots):])
         if not self._redraw_timer.isActive():
@@ -154,6 +199,7 @@ class LossPlot(QWidget):
         self.plot.getPlotItem().setLogMode(x=log_x, y=log_y)
         self.plot.getPlotItem().getAxis("right").setLogMode(log_x, False)  # accuracy stays linear
         self.accuracy_curve.setLogMode(log_x, False)
+        self.lr_curve.setLogMode(log_x, False)
         self._reset_smoothers()
         self._redraw()
 
@@ -174,11 +220,16 @@ class LossPlot(QWidget):
         self.test_curve.setData(x, _positive(self._smooth_test.extend([])[keep], log_y))
         if self.classification:
             self.accuracy_curve.setData(x, self.accuracy[keep])
+        if self.scheduled:
+            self.lr_curve.setData(x, self.learning_rates[keep])
+        self._update_summary()
 
     @Slot()
     def _sync_boxes(self) -> None:
         self.accuracy_box.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
         self.accuracy_box.linkedViewChanged(self.plot.getPlotItem().getViewBox(), self.accuracy_box.XAxis)
+        self.lr_box.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
+        self.lr_box.linkedViewChanged(self.plot.getPlotItem().getViewBox(), self.lr_box.XAxis)
 
     @Slot(object)
     def _mouse_moved(self, event) -> None:
@@ -196,6 +247,8 @@ class LossPlot(QWidget):
         text = f"epoch {int(self.epochs[i])}: train loss {self.train[i]:.4g}, test loss {self.test[i]:.4g}"
         if self.classification and not math.isnan(self.accuracy[i]):
             text += f", test accuracy {self.accuracy[i]:.3f}"
+        if self.scheduled:
+            text += f", learning rate {self.learning_rates[i]:.3g}"
         self.readout.setText(text)
 
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import (QGraphicsObject, QGraphicsPixmapItem, QGraphicsRectItem,
                                QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout, QLabel,
-                               QPushButton, QToolButton, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.data.features import compute_features
 from playground.core.params import Param
@@ -225,12 +225,13 @@ class NetworkView(QWidget):
         self.add_layer.clicked.connect(self.addLayerRequested)
         self.remove_layer.clicked.connect(self.removeLayerRequested)
         self.layers_label = QLabel(objectName="hiddenLayersLabel")
-        self.selection_label = QLabel("Click a link (weight) or a small square (bias) to edit it.",
+        self.selection_label = QLabel("Click a link or a bias square to edit it.",
                                       objectName="selectionLabel")
+        self.selection_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.selection_label.setWordWrap(True)
         self.value_edit = NumberEdit(Param("value", "float", 0.0, "the new value", low=-1e6, high=1e6))
         self.value_edit.setObjectName("parameterValue")
-        self.value_edit.setMaximumWidth(110)
+        self.value_edit.setMaximumWidth(90)
         self.value_edit.returnPressed.connect(self._apply_value)
         self.apply_button = QPushButton("Set", objectName="setParameter")
         self.apply_button.clicked.connect(self._apply_value)
@@ -448,11 +449,12 @@ class NetworkView(QWidget):
         self.value_edit.setEnabled(enabled)
         self.apply_button.setEnabled(enabled)
         if not enabled:
-            self.selection_label.setText("Click a link (weight) or a small square (bias) to edit it.")
+            self.selection_label.setText("Click a link or a bias square to edit it.")
             self.value_edit.set_value(None)
             return
         value = self._current_value(selected)
         self.selection_label.setText(self._describe(selected) + ":")
+        self.selection_label.setToolTip(self.selection_label.text())
         if not keep_text:
             self.value_edit.set_value(value)
 
