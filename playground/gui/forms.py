@@ -16,7 +16,7 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from playground.core.params import Param
-from playground.core.registry import ACTIVATIONS, catalogue
+from playground.core.registry import catalogue, catalogue_names
 
 INVALID_STYLE = "QLineEdit { background: #ffd7d7; }"
 
@@ -88,7 +88,23 @@ def choice_combo(names: list[str], entries: Mapping[str, Any] | None = None) -> 
         combo.addItem(entry.title if entry else name, name)
         if entry is not None:
             combo.setItemData(i, entry.tooltip(), Qt.ItemDataRole.ToolTipRole)
+
+    def explain_current(index: int) -> None:  # the chosen entry's formula, on the closed combo too
+        tip = combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+        if tip:
+            combo.setToolTip(tip)
+    combo.currentIndexChanged.connect(explain_current)
+    explain_current(combo.currentIndex())
     return combo
+
+
+def entries_for(choices: tuple[str, ...]) -> Mapping[str, Any] | None:
+    """The registry catalogue that explains these choices (activation, regularization, …)."""
+    for name in catalogue_names():
+        entries = catalogue(name)
+        if set(choices) <= set(entries):
+            return entries
+    return None
 
 
 class ParamForm(QWidget):
@@ -137,8 +153,7 @@ class ParamForm(QWidget):
             box.toggled.connect(lambda v, name=p.name: self._emit(name, bool(v)))
             return box
         if p.kind == "choice":
-            entries = ACTIVATIONS if set(p.choices) <= set(ACTIVATIONS) else None
-            combo = choice_combo(list(p.choices), entries)
+            combo = choice_combo(list(p.choices), entries_for(p.choices))
             combo.currentIndexChanged.connect(lambda _i, name=p.name, c=combo: self._emit(name, c.currentData()))
             return combo
         if p.kind == "ref":
@@ -164,6 +179,8 @@ class ParamForm(QWidget):
                 elif isinstance(widget, QComboBox):
                     name = value["name"] if isinstance(value, dict) else value
                     widget.setCurrentIndex(max(0, widget.findData(name)))
+                    tip = widget.itemData(widget.currentIndex(), Qt.ItemDataRole.ToolTipRole)
+                    widget.setToolTip(tip or widget.toolTip())  # signals are blocked here
             finally:
                 widget.blockSignals(False)
             if p.kind == "ref":

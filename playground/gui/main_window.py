@@ -23,10 +23,12 @@ from playground.core.project import load_project, load_state
 from playground.core.shapes import analyze, check_memory
 from playground.core.spec import LayerSpec, Project
 from playground.gui.canvas import NetworkEditor
+from playground.gui.code_view import CodeView
 from playground.gui.controls import DataPanel, TrainingPanel
 from playground.gui.dialogs.export_dialog import FORMAT_TITLES, ExportDialog
 from playground.gui.document import ProjectDocument
 from playground.gui.inspector import Inspector
+from playground.gui.learn_view import LearnView
 from playground.gui.palette import LayerPalette
 from playground.gui.plots.boundary_view import BoundaryView
 from playground.gui.plots.confusion_view import ConfusionView
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
         self.network_view = NetworkView()
         self.confusion_view = ConfusionView()
         self.histogram_view = HistogramView()
+        self.code_view = CodeView()
+        self.learn_view = LearnView()
 
         self.banner = QLabel(objectName="messageBanner")
         self.banner.setWordWrap(True)
@@ -129,6 +133,8 @@ class MainWindow(QMainWindow):
         self.left_tabs = QTabWidget(objectName="leftTabs")
         self.left_tabs.addTab(self.network_view, "Network")
         self.left_tabs.addTab(self.editor, "Layers")
+        self.left_tabs.addTab(self.code_view, "Code")
+        self.left_tabs.addTab(self.learn_view, "Learn")
         self.left_tabs.tabBar().setChangeCurrentOnDrag(True)  # drag a palette item over "Layers"
         self.left_tabs.setCurrentIndex(int(self.settings.value("view/leftTab", 0, type=int)) % self.left_tabs.count())
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -200,6 +206,8 @@ class MainWindow(QMainWindow):
         files.addSeparator()
         self.export_action = self._action("&Export model…", self.show_export_dialog, QKeySequence("Ctrl+E"), "exportAction")
         files.addAction(self.export_action)
+        files.addAction(self._action("Export loss &history (CSV)…", self.export_history_dialog, None,
+                                     "exportHistoryAction"))
         files.addSeparator()
         files.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction"))
 
@@ -226,6 +234,11 @@ class MainWindow(QMainWindow):
         view = menu.addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        images = view.addMenu("Save view as &image")
+        for key, title in self.image_views().items():
+            images.addAction(self._action(f"{title}…", lambda _=False, k=key: self.save_view_dialog(k),
+                                          None, f"saveImage_{key}"))
 
         bar = QToolBar("Transport", objectName="transportBar")
         bar.setMovable(False)
@@ -422,6 +435,8 @@ class MainWindow(QMainWindow):
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
         self.network_view.set_project(project)
+        self.code_view.set_project(project)
+        self.learn_view.set_project(project, self.analysis)
         self.loss_plot.set_scheduled(project.training.schedule["name"] != "constant")
         self.data_panel.set_project(project)
         self.training_panel.set_project(project)
@@ -690,6 +705,58 @@ class MainWindow(QMainWindow):
         smoothing = view.get("loss_smoothing")
         if isinstance(smoothing, (int, float)) and not isinstance(smoothing, bool) and 0 <= smoothing < 1:
             plot.smoothing.setValue(round(smoothing * 100))
+
+    # ================================================================ views and history as files
+
+    def image_views(self) -> dict[str, str]:
+        return {"boundary": "Decision boundary", "loss": "Loss curves", "network": "Network view",
+                "confusion": "Confusion matrix", "histograms": "Weights and gradients"}
+
+    def _image_target(self, key: str):
+        return {"boundary": lambda: self.boundary.plot.scene(), "loss": lambda: self.loss_plot.plot.scene(),
+                "network": lambda: self.network_view.scene, "confusion": lambda: self.confusion_view.plot.scene(),
+                "histograms": lambda: self.histogram_view.graphics.scene()}[key]()
+
+    def ask_save_path(self, title: str, name: str, filters: str) -> Path | None:
+        """Ask where to save (tests replace this)."""
+        start = Path(self.settings.value("files/exportDir", str(Path.home()))) / name
+        chosen, _ = QFileDialog.getSaveFileName(self, title, str(start), filters)
+        return Path(chosen) if chosen else None
+
+    def save_view_dialog(self, key: str) -> None:
+        path = self.ask_save_path(f"Save {self.image_views()[key].lower()} as image", f"{key}.png",
+                                  "PNG image (*.png);;SVG drawing (*.svg)")
+        if path is not None:
+            self.save_view_image(key, path)
+
+    def save_view_image(self, key: str, path: Path) -> bool:
+        from playground.gui.plots.image_export import save_image
+
+        if not path.suffix:
+            path = path.with_suffix(".png")
+        try:
+            save_image(self._image_target(key), path)
+        except (OSError, ValueError) as err:
+            self.show_message(f"Could not save the image: {err}", error=True)
+            return False
+        self.settings.setValue("files/exportDir", str(path.parent))
+        self.status.showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_history_dialog(self) -> None:
+        path = self.ask_save_path("Export the loss history", "history.csv", "CSV (*.csv)")
+        if path is not None:
+            self.export_history(path)
+
+    def export_history(self, path: Path) -> bool:
+        """Every epoch's losses, accuracies, learning rate and speed as CSV."""
+        error = self.worker.write_history(path)
+        if error:
+            self.show_message(f"Could not export the history: {error}", error=True)
+            return False
+        self.settings.setValue("files/exportDir", str(path.parent))
+        self.status.showMessage(f"Saved {path}", 5000)
+        return True
 
     # ================================================================ recovery
 

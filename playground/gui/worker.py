@@ -143,11 +143,20 @@ class TrainingWorker(QThread):
     def save(self, path: Path, project: Project, timeout: float = 60.0) -> str:
         """Save `project` with the trained state to `path`; waits for the worker (a short pause of
         training) and returns an error message, or "" on success."""
+        return self._ask(lambda: self._save(path, project), timeout)
+
+    def write_history(self, path: Path, timeout: float = 60.0) -> str:
+        """Write the whole training history (every epoch, every metric) as CSV to `path`; returns
+        an error message, or "" on success."""
+        return self._ask(lambda: self._write_history(path), timeout)
+
+    def _ask(self, job, timeout: float) -> str:
+        """Run `job` on the worker thread between two steps and wait for its error message."""
         import threading
 
         done = threading.Event()
         result: list[str] = []
-        self._send(("save", path, project, done, result))
+        self._send(("call", job, done, result))
         if not done.wait(timeout):
             return "the training thread did not answer in time; try again"
         return result[0] if result else ""
@@ -215,10 +224,10 @@ class TrainingWorker(QThread):
         if kind == "configure":
             _, project, keep, data_changed, state = command
             self._configure(project, keep, data_changed, state)
-        elif kind == "save":
-            _, path, project, done, result = command
+        elif kind == "call":
+            _, job, done, result = command
             try:
-                result.append(self._save(path, project))
+                result.append(job())
             finally:
                 done.set()
         elif kind == "autosave":
@@ -319,6 +328,19 @@ class TrainingWorker(QThread):
                 and trainer.project.model == project.model and trainer.project.data.features == project.data.features)
         try:
             save_project(project, path, trainer.state() if fits else None)
+        except OSError as err:
+            return f"could not write {path}: {err.strerror or err}"
+        return ""
+
+    def _write_history(self, path: Path) -> str:
+        from playground.core.jsonfile import write_atomic
+        from playground.core.rundir import history_csv
+
+        trainer = self._trainer
+        if trainer is None or not trainer.history:
+            return "no epoch has been trained yet"
+        try:
+            write_atomic(path, history_csv(trainer.history).encode())
         except OSError as err:
             return f"could not write {path}: {err.strerror or err}"
         return ""

@@ -66,9 +66,8 @@ class LossPlot(QWidget):
         self.lr_box.setMouseEnabled(x=False, y=False)
         self.lr_curve = pg.PlotDataItem(pen=pg.mkPen(LR_COLOUR, width=1.5, style=Qt.PenStyle.DotLine))
         self.lr_box.addItem(self.lr_curve)
-        legend.addItem(self.lr_curve, "learning rate (own scale)")
         self.lr_curve.setVisible(False)
-        legend.getLabel(self.lr_curve).setVisible(False)
+        self.legend = legend
         item.getViewBox().sigResized.connect(self._sync_boxes)
         # Curves are redrawn at most REDRAW_HZ times a second: painting them is the window's
         # most expensive work, and it competes with training for the interpreter.
@@ -127,9 +126,13 @@ class LossPlot(QWidget):
 
     def set_scheduled(self, scheduled: bool) -> None:
         """Show the learning rate (a schedule is active) or not."""
+        if scheduled != self.scheduled:
+            if scheduled:
+                self.legend.addItem(self.lr_curve, "learning rate (own scale)")
+            else:
+                self.legend.removeItem(self.lr_curve)
         self.scheduled = scheduled
         self.lr_curve.setVisible(scheduled)
-        self.plot.getPlotItem().legend.getLabel(self.lr_curve).setVisible(scheduled)
         self._update_summary()
 
     def set_metrics(self, metrics: dict) -> None:
