@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     bench.add_argument("--soak", type=float, metavar="MINUTES",
                        help="instead: train in the window with live views for MINUTES and report memory")
+    bench.add_argument("--views", type=float, metavar="SECONDS", nargs="?", const=10.0,
+                       help="epochs/s of (b) in the window with every live view, and minimized (default 10 s each)")
     bench.add_argument("--project", help="with --soak: the project to train (default: the spiral example)")
     return parser
 
@@ -262,12 +264,21 @@ def _bench(args: argparse.Namespace) -> int:
     if args.soak is not None:
         if not (math.isfinite(args.soak) and 0 < args.soak <= 24 * 60):
             raise PlaygroundError("--soak must be a number of minutes between 0 and 1440")
-        from playground.gui.soak import soak
+        from playground.gui.window_bench import soak
 
         project = Path(args.project) if args.project else Path(__file__).resolve().parent.parent / "assets" / "examples" / "spiral-challenge.json"
         if not project.is_file():
             raise PlaygroundError(f"--project {project}: no such project file")
         soak(args.soak, project)
+        return 0
+
+    if args.views is not None:
+        if not (math.isfinite(args.views) and 1 <= args.views <= 600):
+            raise PlaygroundError("--views must be a number of seconds between 1 and 600")
+        from playground.gui.window_bench import views_cost
+
+        print(f"live views in the window, configuration (b), {args.views:g} s each:")
+        views_cost(args.views)
         return 0
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]

@@ -14,12 +14,15 @@ from typing import Callable
 
 import torch
 
+from playground.core import probes
 from playground.core.build import build_model, make_loss, make_optimizer
 from playground.core.spec import Project
 from playground.core.training import Trainer
 
 #: The TensorFlow Playground's own speed on this kind of machine (shared/reference), epochs/s.
 BROWSER_EPOCHS_PER_SECOND = {"a": 6514.0, "b": 601.0, "c": 2050.0}
+#: Its time to recompute the 100×100 boundary and every neuron map of (b), milliseconds.
+BROWSER_PROBE_MS = 42.8
 
 _TF_INIT = {"init": {"name": "uniform", "low": -0.5, "high": 0.5}, "bias_init": {"name": "constant", "value": 0.1}}
 
@@ -110,6 +113,22 @@ def bench_config(name: str, seconds: float = 3.0) -> BenchResult:
     return BenchResult(name, trainer_rate, bare_rate)
 
 
+def probe_milliseconds(name: str = "b", repeats: int = 50) -> float:
+    """Median time of what the live views need after an epoch of `name`: the 100×100 boundary and
+    every neuron's map over the same grid (one hooked forward pass)."""
+    import statistics
+
+    trainer = Trainer(config(name))
+    features = trainer.project.data.features
+    times = []
+    for _ in range(repeats + 3):
+        start = time.perf_counter()
+        trainer.probe_boundary()
+        probes.neurons(trainer.model, features, resolution=probes.GRID_RESOLUTION)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[3:]) * 1000
+
+
 def run_bench(configs: list[str], seconds: float, threads: int,
               report: Callable[[str], None] = print) -> list[BenchResult]:
     torch.set_num_threads(threads)
@@ -121,4 +140,8 @@ def run_bench(configs: list[str], seconds: float, threads: int,
         results.append(result)
         report(f"({name})     {result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
                f"{result.ratio:>8.2f}{result.browser_ratio:>12.3f}")
+    if "b" in configs:
+        ms = probe_milliseconds("b")
+        report(f"probes (b): boundary + every neuron map, 100×100, median {ms:.2f} ms "
+               f"(browser {BROWSER_PROBE_MS} ms)")
     return results

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QScrollArea, QSplitter, QStatusBar, QTabWidget, QToolBar,
@@ -470,6 +470,10 @@ class MainWindow(QMainWindow):
     # ================================================================ what the views need
 
     def view_request(self, focus: tuple[int, int] | None = None) -> ViewRequest:
+        """What the views on screen need; nothing while the window is minimized (training runs
+        faster then)."""
+        if self.isMinimized():
+            return ViewRequest(boundary=False)
         lower = self.lower_tabs.currentWidget()
         return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view,
                            statistics=lower is self.histogram_view, confusion=lower is self.confusion_view,
@@ -857,6 +861,11 @@ class MainWindow(QMainWindow):
                           f"(read back and checked; largest difference {result.max_difference:.2g}).")
 
     # ================================================================ closing
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self.worker.set_views(self.view_request())
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.maybe_save():

@@ -30,6 +30,7 @@ STATISTICS_INTERVAL = 0.25
 class ViewRequest:
     """Which probes the visible views need; set from the UI thread, read by the worker."""
 
+    boundary: bool = True
     network: bool = False
     statistics: bool = False
     confusion: bool = False
@@ -363,7 +364,7 @@ class TrainingWorker(QThread):
         last = trainer.history[-1] if trainer.history else None
         update = TrainingUpdate(
             snapshots=list(trainer.history) if restarted else snaps,
-            boundary=trainer.probe_boundary(), epoch=trainer.epoch, step=trainer.step,
+            boundary=trainer.probe_boundary() if self._views.boundary else None, epoch=trainer.epoch, step=trainer.step,
             elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
             device=str(trainer.device), restarted=restarted,
             test_accuracy=last.test_accuracy if last else None)

@@ -134,6 +134,24 @@ def test_bench_reports_ratios():
     assert trainer > 0 and bare > 0 and ratio == pytest.approx(trainer / bare, abs=0.01)
 
 
+def test_bench_reports_the_probe_time_of_the_six_layer_network():
+    result = playground("bench", "--configs", "b", "--seconds", "0.3")
+    assert result.returncode == 0, result.stderr
+    line = [line for line in result.stdout.splitlines() if line.startswith("probes (b)")][0]
+    assert float(line.split("median ")[1].split(" ms")[0]) > 0 and "browser 42.8 ms" in line
+
+
+def test_bench_views_compares_live_views_with_a_minimized_window():
+    result = playground("bench", "--views", "1")
+    assert result.returncode == 0, result.stderr
+    on = [line for line in result.stdout.splitlines() if "views on" in line][0]
+    off = [line for line in result.stdout.splitlines() if "minimized" in line][0]
+    assert float(on.split()[2]) > 0 and float(off.split()[1]) > 0
+    assert "neuron maps 0.0 frames/s" in off and "boundary 0.0 frames/s" in off  # nothing drawn while minimized
+    assert float(on.split("neuron maps ")[1].split()[0]) > 0
+    assert "of the speed with views off" in result.stdout
+
+
 def test_no_display_is_a_clear_message_not_a_crash(monkeypatch):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([sys.executable, "-m", "playground"], capture_output=True, text=True,

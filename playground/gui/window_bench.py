@@ -1,0 +1,134 @@
+"""Benchmarks that need the window.
+
+`playground bench --soak MINUTES`: the window trains flat out with its live views for a while;
+memory is sampled at the start (after a warm-up) and the end, and must stay flat.
+
+`playground bench --views`: what the live views cost. The window trains configuration (b) flat
+out with the boundary, the loss curves and every neuron map of the network view live, then with the
+window minimized (no views computed); epochs/s of both and the view updates per second."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class _Window:
+    """A main window on `project` in a throw-away settings folder, training until stopped."""
+
+    def __init__(self, project: Path, folder: str) -> None:
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        import torch  # noqa: F401  (before the QApplication)
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QApplication
+
+        from playground.gui.main_window import MainWindow
+
+        self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
+        settings.setValue("autosave/folder", folder)
+        self.window = window = MainWindow(project_path=project, settings=settings)
+        window.resize(1280, 800)
+        window.show()
+        while window.worker._trainer is None:
+            self.wait(0.1)
+        window.edit_setting("training", "epochs", 0)  # until stopped
+        while window.worker._trainer is None or window.worker._trainer.project.training.epochs:
+            self.wait(0.1)
+
+    @staticmethod
+    def wait(seconds: float) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    def close(self) -> None:
+        if self.window.worker.playing:
+            self.window.toggle_play()
+        self.window.document.undo_stack.setClean()
+        self.window.close()
+        self.app.processEvents()
+
+
+def views_cost(seconds: float = 10.0, report: Callable[[str], None] = print, warmup: float = 3.0) -> dict:
+    """Epochs/s of configuration (b) in the window with all live views, and minimized."""
+    import json
+    import tempfile
+
+    from playground.core.bench import config
+
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder) / "b.json"
+        project.write_text(json.dumps(config("b").to_dict()))
+        bench = _Window(project, folder)
+        window = bench.window
+        window.left_tabs.setCurrentWidget(window.network_view)
+        window.lower_tabs.setCurrentWidget(window.loss_plot)
+        window.toggle_play()
+        bench.wait(warmup)
+        results = {}
+        for phase in ("views on", "minimized"):
+            if phase == "minimized":
+                window.showMinimized()
+                bench.wait(1.0)
+            epoch, frames, maps = window.epoch, window.boundary.frames, window.network_view.frames
+            start = time.monotonic()
+            bench.wait(seconds)
+            took = time.monotonic() - start
+            results[phase] = {"epochs_per_second": (window.epoch - epoch) / took,
+                              "boundary_frames_per_second": (window.boundary.frames - frames) / took,
+                              "network_frames_per_second": (window.network_view.frames - maps) / took}
+            r = results[phase]
+            report(f"  {phase:<10} {r['epochs_per_second']:8.1f} epochs/s, boundary {r['boundary_frames_per_second']:.1f} "
+                   f"frames/s, neuron maps {r['network_frames_per_second']:.1f} frames/s")
+        bench.close()
+    ratio = results["views on"]["epochs_per_second"] / max(results["minimized"]["epochs_per_second"], 1e-9)
+    results["ratio"] = ratio
+    report(f"  live views keep {ratio:.2f}× of the speed with views off (goal ≥ 0.9)")
+    return results
+
+
+def soak(minutes: float, project: Path, report: Callable[[str], None] = print, warmup: float = 15.0) -> dict:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        bench = _Window(project, folder)
+        window, wait = bench.window, bench.wait
+        window.toggle_play()
+        wait(warmup)
+        start_rss, start_epoch, start_frames = resident_bytes(), window.epoch, window.boundary.frames
+        report(f"soak: {project.name}, {minutes:g} min after {warmup:g} s warm-up; start: {start_rss / 2**20:.1f} MiB, "
+               f"epoch {start_epoch}")
+        started = time.monotonic()
+        end = started + minutes * 60
+        while time.monotonic() < end:
+            wait(min(30.0, max(0.1, end - time.monotonic())))
+            report(f"  {(time.monotonic() - started) / 60:5.1f} min: {resident_bytes() / 2**20:.1f} MiB, "
+                   f"epoch {window.epoch}, frames {window.boundary.frames}")
+        end_rss, end_epoch, end_frames = resident_bytes(), window.epoch, window.boundary.frames
+        bench.close()
+    seconds = minutes * 60
+    result = {"start_mib": start_rss / 2**20, "end_mib": end_rss / 2**20,
+              "growth_mib": (end_rss - start_rss) / 2**20, "epochs": end_epoch - start_epoch,
+              "epochs_per_second": (end_epoch - start_epoch) / seconds,
+              "frames_per_second": (end_frames - start_frames) / seconds}
+    report(f"end: {result['end_mib']:.1f} MiB (growth {result['growth_mib']:+.1f} MiB); "
+           f"{result['epochs_per_second']:.0f} epochs/s with {result['frames_per_second']:.1f} view updates/s")
+    return result
