@@ -151,7 +151,7 @@ def _safetensors(model, project, path, sample, _with_training):
     spec_path = path.with_suffix(".json")
     save_weights(model.state_dict(), path, project)
     write_json(spec_path, project.to_dict())
-    rebuilt = build_model(project.model, (len(project.data.features),))
+    rebuilt = build_model(project.model, tuple(sample.shape[1:]))
     load_state_into(rebuilt, load_weights(path), str(path))
     rebuilt.eval()
     return [path, spec_path], lambda x: rebuilt(x).detach().numpy()

@@ -183,29 +183,43 @@ REGULARIZATIONS: dict[str, Entry] = {e.name: e for e in [
 ]}
 
 # ---------------------------------------------------------------------------------------------
-# Data sets. extra: task, classes (for classification), default samples.
+# Data sets. extra: kind (plane: generated 2-D points with features; images; table), task,
+# classes (0: read from the data), default samples (0: all the file has), and for images the shape
+# when it is fixed.
 
 DATASETS: dict[str, Entry] = {e.name: e for e in [
     Entry("circle", "Circle", "A disc of one class inside a ring of the other.", "label = +1 if ‖p‖ < 2.5",
-          extra={"task": "classification", "classes": 2, "samples": 500}),
+          extra={"kind": "plane", "task": "classification", "classes": 2, "samples": 500}),
     Entry("xor", "Exclusive or", "Quadrants: the sign of x·y.", "label = sign(x·y)",
-          extra={"task": "classification", "classes": 2, "samples": 500}),
+          extra={"kind": "plane", "task": "classification", "classes": 2, "samples": 500}),
     Entry("gauss", "Two Gaussians", "Two clouds around (2, 2) and (−2, −2).", "p ~ N(±(2, 2), σ²)",
-          extra={"task": "classification", "classes": 2, "samples": 500}),
+          extra={"kind": "plane", "task": "classification", "classes": 2, "samples": 500}),
     Entry("spiral", "Spiral", "Two interleaved spiral arms; the TensorFlow Playground's challenge.",
-          "r = 5i/n, t = 1.75·2π·i/n + {0, π}", extra={"task": "classification", "classes": 2, "samples": 500}),
+          "r = 5i/n, t = 1.75·2π·i/n + {0, π}", extra={"kind": "plane", "task": "classification", "classes": 2, "samples": 500}),
     Entry("moons", "Two moons", "Two interleaving half circles.", "upper: (cos t, sin t), lower: "
-          "(1 − cos t, ½ − sin t), scaled", extra={"task": "classification", "classes": 2, "samples": 500}),
+          "(1 − cos t, ½ − sin t), scaled", extra={"kind": "plane", "task": "classification", "classes": 2, "samples": 500}),
     Entry("checkerboard", "Checkerboard", "A 4×4 board of alternating squares.",
-          "label = (−1)^(⌊x/3⌋ + ⌊y/3⌋)", extra={"task": "classification", "classes": 2, "samples": 500}),
+          "label = (−1)^(⌊x/3⌋ + ⌊y/3⌋)", extra={"kind": "plane", "task": "classification", "classes": 2, "samples": 500}),
     Entry("spiral3", "Three-arm spiral", "Three interleaved spiral arms: a 3-class problem.",
-          "t = 1.75·2π·i/n + 2πk/3", extra={"task": "classification", "classes": 3, "samples": 600}),
+          "t = 1.75·2π·i/n + 2πk/3", extra={"kind": "plane", "task": "classification", "classes": 3, "samples": 600}),
     Entry("blobs", "Three blobs", "Three Gaussian clouds: a 3-class problem.", "p ~ N(c_k, σ²)",
-          extra={"task": "classification", "classes": 3, "samples": 600}),
+          extra={"kind": "plane", "task": "classification", "classes": 3, "samples": 600}),
     Entry("plane", "Regression plane", "A tilted plane: y grows with x1 + x2.", "y = (x1 + x2)/10",
-          extra={"task": "regression", "classes": 0, "samples": 1200}),
+          extra={"kind": "plane", "task": "regression", "classes": 0, "samples": 1200}),
     Entry("multigauss", "Multi-Gaussian", "Six bumps of alternating sign.",
-          "y = the strongest of ±max(0, 1 − d/2)", extra={"task": "regression", "classes": 0, "samples": 1200}),
+          "y = the strongest of ±max(0, 1 − d/2)", extra={"kind": "plane", "task": "regression", "classes": 0, "samples": 1200}),
+    Entry("digits", "Digits (8×8)", "1,797 handwritten digits, 8×8 pixels, 10 classes (UCI, shipped "
+          "with the app).", "x ∈ [0, 16]^(1×8×8), label ∈ {0…9}",
+          extra={"kind": "images", "task": "classification", "classes": 10, "samples": 1797}),
+    Entry("mnist", "MNIST-format files", "MNIST, Fashion-MNIST or KMNIST: 28×28 grey images, 10 classes, "
+          "from the four IDX files (gzipped or not) or an .npz.", "x ∈ [0, 255]^(1×28×28)",
+          extra={"kind": "images", "task": "classification", "classes": 10, "samples": 0}),
+    Entry("cifar10", "CIFAR-10 files", "32×32 colour images of 10 kinds of objects, from CIFAR-10's "
+          "binary batches or an .npz.", "x ∈ [0, 255]^(3×32×32)",
+          extra={"kind": "images", "task": "classification", "classes": 10, "samples": 0}),
+    Entry("csv", "CSV table", "Your own table: pick the target column and the feature columns; "
+          "numbers are standardized, text columns one-hot encoded.", "x = standardized columns",
+          extra={"kind": "table", "task": "classification", "classes": 0, "samples": 0}),
 ]}
 
 FEATURES: dict[str, Entry] = {e.name: e for e in [

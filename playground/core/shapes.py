@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from playground.core.errors import ValidationError
+from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.layers import LAYERS, Shape, describe_shape
 from playground.core.spec import ModelSpec, Project, TrainSpec
 
@@ -138,7 +138,15 @@ def analyze_model(model: ModelSpec, input_shape: Shape) -> Analysis:
 
 def analyze(project: Project) -> Analysis:
     """Shapes of every layer and the label encoding, or the first error (see `Analysis.error`)."""
-    analysis = analyze_model(project.model, (len(project.data.features),))
+    from playground.core.data.sources import data_info
+
+    try:
+        info = data_info(project.data)
+    except PlaygroundError as err:
+        analysis = Analysis(())
+        analysis.error = err if isinstance(err, ValidationError) else ValidationError("data.path", str(err))
+        return analysis
+    analysis = analyze_model(project.model, info.input_shape)
     if not analysis.ok:
         return analysis
     out = analysis.output_shape
@@ -149,7 +157,7 @@ def analyze(project: Project) -> Analysis:
         analysis.error_layer = len(project.model.layers) - 1
         return analysis
     try:
-        analysis.encoding = _encoding(project.data.task, project.data.num_classes, out[0],
+        analysis.encoding = _encoding(project.data.task, info.classes, out[0],
                                       output_activation(project.model), project.training.loss["name"])
     except ValidationError as err:
         analysis.error = err
@@ -186,7 +194,15 @@ def memory_limit_bytes(fraction: float = 0.5) -> int:
 def check_memory(project: Project, analysis: Analysis, limit: int | None = None) -> None:
     """Refuse, before anything is allocated, a run whose estimate exceeds the limit."""
     limit = memory_limit_bytes() if limit is None else limit
-    need = estimate_training_bytes(analysis, project.training, project.data.samples)
+    samples = project.data.samples
+    if project.data.kind != "plane":
+        from playground.core.data.sources import data_info
+
+        try:
+            samples = min(samples or data_info(project.data).samples, data_info(project.data).samples)
+        except PlaygroundError as err:
+            raise ValidationError("data.path", str(err)) from None
+    need = estimate_training_bytes(analysis, project.training, samples)
     if need > limit:
         raise ValidationError("model", f"training would need about {_human(need)} "
                               f"({analysis.total_params:,} parameters), more than the {_human(limit)} "

@@ -46,54 +46,107 @@ def _seed(value: Any, path: str) -> int:
 
 @dataclass
 class DataSpec:
+    """The data set and how it is sampled. Plane data sets (generated 2-D points) use samples,
+    noise and features; images and tables read `path` (a file or folder); a table also names its
+    `target` column, its feature `columns` (empty: all the others) and its `task`."""
+
     dataset: str = "circle"
     samples: int = 500
     noise: float = 0.0
     train_fraction: float = 0.5
     seed: int = 1
     features: list[str] = field(default_factory=lambda: ["x1", "x2"])
+    path: str = ""
+    target: str = ""
+    columns: list[str] = field(default_factory=list)
+    task: str = "classification"
 
     @property
-    def task(self) -> str:
-        return DATASETS[self.dataset].extra["task"]
+    def kind(self) -> str:
+        """"plane", "images" or "table"."""
+        return DATASETS[self.dataset].extra["kind"]
 
     @property
     def num_classes(self) -> int:
-        return DATASETS[self.dataset].extra["classes"]
+        """Classes of a classification (0 for regression); a table's come from its file."""
+        fixed = DATASETS[self.dataset].extra["classes"]
+        if self.kind == "plane" or self.task == "regression":
+            return fixed if self.task == "classification" else 0
+        from playground.core.data.sources import data_info
+
+        return data_info(self).classes
 
     @classmethod
     def from_dict(cls, raw: Any, path: str = "data") -> "DataSpec":
         raw = check_mapping(raw, path)
-        check_unknown_keys(raw, ["dataset", "samples", "noise", "train_fraction", "seed", "features"],
-                           path)
         name = _known_name(raw, "dataset", DATASETS, path, "data set")
-        samples = check_number(raw.get("samples", DATASETS[name].extra["samples"]), f"{path}.samples",
-                               integer=True, low=4, high=MAX_SAMPLES)
+        entry = DATASETS[name]
+        kind = entry.extra["kind"]
+        keys = {"plane": ["samples", "noise", "features"], "images": ["samples", "path"],
+                "table": ["samples", "path", "target", "columns", "task"]}[kind]
+        check_unknown_keys(raw, ["dataset", "train_fraction", "seed"] + keys, path)
+        default_samples = entry.extra["samples"]
+        samples = check_number(raw.get("samples", default_samples), f"{path}.samples", integer=True,
+                               low=4 if kind == "plane" else 0, high=MAX_SAMPLES)
+        if kind != "plane" and 0 < samples < 4:
+            raise ValidationError(f"{path}.samples", f"must be 0 (all) or at least 4, not {samples}")
         noise = check_number(raw.get("noise", 0.0), f"{path}.noise", integer=False, low=0.0, high=0.5)
-        fraction = check_number(raw.get("train_fraction", 0.5), f"{path}.train_fraction", integer=False,
-                                low=0.0, high=1.0, low_exclusive=True)
-        n_train = int(samples * fraction)
-        if n_train < 1 or n_train >= samples:
-            raise ValidationError(f"{path}.train_fraction", f"leaves an empty training or test set with "
-                                  f"{samples} samples; choose a fraction between {1 / samples:.3g} and "
-                                  f"{(samples - 1) / samples:.3g}")
+        fraction = check_number(raw.get("train_fraction", 0.5 if kind == "plane" else 0.8),
+                                f"{path}.train_fraction", integer=False, low=0.0, high=1.0, low_exclusive=True)
+        if samples:
+            n_train = int(samples * fraction)
+            if n_train < 1 or n_train >= samples:
+                raise ValidationError(f"{path}.train_fraction", f"leaves an empty training or test set with "
+                                      f"{samples} samples; choose a fraction between {1 / samples:.3g} and "
+                                      f"{(samples - 1) / samples:.3g}")
         seed = _seed(raw.get("seed", 1), f"{path}.seed")
-        features = raw.get("features", ["x1", "x2"])
-        if not isinstance(features, list):
-            raise ValidationError(f"{path}.features", f"must be a list of feature names, not {type_name(features)}")
-        if not features:
-            raise ValidationError(f"{path}.features", "is empty: choose at least one input feature "
-                                  "(" + ", ".join(FEATURES) + ")")
-        for i, f in enumerate(features):
-            if not isinstance(f, str) or f not in FEATURES:
-                raise ValidationError(f"{path}.features[{i}]", f"unknown feature {f!r}" + suggest(str(f), tuple(FEATURES)))
-        if len(set(features)) != len(features):
-            raise ValidationError(f"{path}.features", "lists a feature twice")
-        return cls(name, int(samples), float(noise), float(fraction), seed, list(features))
+        features = _features(raw.get("features", ["x1", "x2"]), f"{path}.features") if kind == "plane" else []
+        file = ""
+        if kind != "plane" and (name != "digits" or "path" in raw):
+            file = raw.get("path", "")
+            if not isinstance(file, str) or not file.strip() or "\x00" in file:
+                raise ValidationError(f"{path}.path", f"choose the file or folder to read the {entry.title} from")
+        target, columns, task = "", [], entry.extra["task"]
+        if kind == "table":
+            target = raw.get("target", "")
+            if not isinstance(target, str) or not target:
+                raise ValidationError(f"{path}.target", "name the column to predict")
+            columns = raw.get("columns", [])
+            if not isinstance(columns, list) or not all(isinstance(c, str) and c for c in columns):
+                raise ValidationError(f"{path}.columns", "must be a list of column names (empty: all but the target)")
+            if len(set(columns)) != len(columns):
+                raise ValidationError(f"{path}.columns", "lists a column twice")
+            task = raw.get("task", "classification")
+            if task not in ("classification", "regression"):
+                raise ValidationError(f"{path}.task", f"must be classification or regression, not {task!r}")
+        return cls(name, int(samples), float(noise), float(fraction), seed, features, file, target,
+                   list(columns), task)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "samples": self.samples, "noise": self.noise,
-                "train_fraction": self.train_fraction, "seed": self.seed, "features": list(self.features)}
+        out: dict[str, Any] = {"dataset": self.dataset, "samples": self.samples}
+        if self.kind == "plane":
+            out["noise"] = self.noise
+        out.update({"train_fraction": self.train_fraction, "seed": self.seed})
+        if self.kind == "plane":
+            out["features"] = list(self.features)
+        if self.path:
+            out["path"] = self.path
+        if self.kind == "table":
+            out.update({"target": self.target, "columns": list(self.columns), "task": self.task})
+        return out
+
+
+def _features(features: Any, path: str) -> list[str]:
+    if not isinstance(features, list):
+        raise ValidationError(path, f"must be a list of feature names, not {type_name(features)}")
+    if not features:
+        raise ValidationError(path, "is empty: choose at least one input feature (" + ", ".join(FEATURES) + ")")
+    for i, f in enumerate(features):
+        if not isinstance(f, str) or f not in FEATURES:
+            raise ValidationError(f"{path}[{i}]", f"unknown feature {f!r}" + suggest(str(f), tuple(FEATURES)))
+    if len(set(features)) != len(features):
+        raise ValidationError(path, "lists a feature twice")
+    return list(features)
 
 
 @dataclass

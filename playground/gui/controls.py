@@ -54,7 +54,8 @@ class DataPanel(QWidget):
         self.dataset.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset.setMinimumContentsLength(8)
-        for i, (name, entry) in enumerate(DATASETS.items()):
+        plane = [(name, entry) for name, entry in DATASETS.items() if entry.extra["kind"] == "plane"]
+        for i, (name, entry) in enumerate(plane):
             self.dataset.addItem(QIcon(dataset_thumbnail(name)), entry.title, name)
             self.dataset.setItemData(i, f"{entry.doc} ({entry.extra['task']})", Qt.ItemDataRole.ToolTipRole)
         self.dataset.currentIndexChanged.connect(lambda _i: self.edited.emit("dataset", self.dataset.currentData()))

@@ -15,6 +15,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from playground.core.data import images, table
+from playground.core.data.files import read_idx, read_npz
 from playground.core.errors import PlaygroundError
 from playground.core.project import load_project, load_state, read_safetensors, save_project
 from playground.core.rundir import load_run, load_weights
@@ -23,7 +25,8 @@ from playground.core.training import Trainer
 from tests.conftest import project_dict
 
 ROOT = Path(__file__).resolve().parents[2]
-EXTENSIONS = [".json", ".safetensors", ".state.safetensors", ".pt", ".pt2", ".onnx", ".csv", ".npz", ".idx", ".gz", ""]
+EXTENSIONS = [".json", ".safetensors", ".state.safetensors", ".pt", ".pt2", ".onnx", ".csv", ".npz", ".idx", ".gz",
+              ".bin", "-idx3-ubyte", ""]
 
 
 class SideEffect:
@@ -41,7 +44,18 @@ def test_a_crafted_pickle_is_refused_by_every_reader(tmp_path, extension):
     marker = tmp_path / "side-effect-happened"
     evil = tmp_path / f"evil{extension}"
     evil.write_bytes(pickle.dumps(SideEffect(marker)))
-    readers = [lambda: load_project(evil), lambda: load_weights(evil), lambda: read_safetensors(evil, 2**20)]
+    readers = [lambda: load_project(evil), lambda: load_weights(evil), lambda: read_safetensors(evil, 2**20),
+               lambda: read_idx(evil), lambda: read_npz(evil, ("x_train",)), lambda: table.read_csv(evil),
+               lambda: images.load_mnist_format(evil), lambda: images.load_cifar10(evil),
+               lambda: images._cifar_batch(evil)]
+    # as a data file named in a project: the project loads, training refuses the data
+    data_project = project_dict()
+    data_project["data"] = {"dataset": "csv", "path": str(evil), "target": "y"}
+    readers.append(lambda: Trainer(Project.from_dict(data_project)))
+    for dataset in ("mnist", "cifar10"):
+        image_project = project_dict()
+        image_project["data"] = {"dataset": dataset, "path": str(evil)}
+        readers.append(lambda p=image_project: Trainer(Project.from_dict(p)))
     # as the weights or the state of an otherwise good run folder and project
     run = tmp_path / "run"
     run.mkdir()

@@ -1,0 +1,79 @@
+"""Where a data spec's samples come from, and what they look like before anything is built:
+`data_info` (input shape, classes) for shape analysis, `load_source` for the data set itself.
+Files are read once and kept (keyed by path, size and modification time), so analysing a project
+on every edit does not read a large file again."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from playground.core.errors import PlaygroundError
+from playground.core.spec import DataSpec
+
+_CACHE: OrderedDict[tuple, Any] = OrderedDict()
+_CACHE_SIZE = 3
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    input_shape: tuple[int, ...]
+    classes: int
+    class_names: tuple[str, ...]
+    samples: int                 # how many the data set has (train and test)
+
+
+def _cached(kind: str, path: str, load: Callable[[Path], Any]) -> Any:
+    """`load(path)`, reusing the last results for an unchanged file or folder."""
+    file = Path(os.path.expanduser(path))
+    try:
+        stat = file.stat()
+    except OSError:
+        raise PlaygroundError(f"{path}: no such file or folder") from None
+    key = (kind, str(file.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    value = load(file)
+    _CACHE[key] = value
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return value
+
+
+def load_images(spec: DataSpec):
+    from playground.core.data import images
+
+    if spec.dataset == "digits":
+        return _cached("digits", spec.path or str(images.DIGITS), images.load_digits)
+    loader = {"mnist": images.load_mnist_format, "cifar10": images.load_cifar10}[spec.dataset]
+    return _cached(spec.dataset, spec.path, loader)
+
+
+def load_table(spec: DataSpec):
+    from playground.core.data import table
+
+    raw = _cached("csv", spec.path, table.read_csv)
+    key = ("encoded", id(raw), spec.target, tuple(spec.columns), spec.task)
+    if key not in _CACHE:
+        _CACHE[key] = table.encode(raw, spec.target, list(spec.columns), spec.task)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return _CACHE[key]
+
+
+def data_info(spec: DataSpec) -> DataInfo:
+    """Input shape and classes; reads (and keeps) the file for images and tables."""
+    if spec.kind == "plane":
+        return DataInfo((len(spec.features),), spec.num_classes, tuple(str(i) for i in range(spec.num_classes)),
+                        spec.samples)
+    if spec.kind == "images":
+        arrays = load_images(spec)
+        classes = max(10, int(arrays.y_train.max()) + 1)
+        total = len(arrays.x_train) + (0 if arrays.x_test is None else len(arrays.x_test))
+        return DataInfo(arrays.shape, classes, tuple(str(i) for i in range(classes)), total)
+    encoded = load_table(spec)
+    return DataInfo((encoded.x.shape[1],), len(encoded.classes), tuple(encoded.classes), len(encoded.x))
