@@ -37,7 +37,8 @@ def test_catalogues_hold_what_the_issue_lists():
                                           "xavier_normal", "he_uniform", "he_normal", "orthogonal", "lecun_normal"}
     assert set(registry.SCHEDULES) == {"constant", "step", "exponential", "cosine"}
     assert set(registry.REGULARIZATIONS) == {"none", "l1", "l2"}
-    assert set(LAYERS) == {"dense", "dropout", "batch_norm", "layer_norm", "activation"}
+    assert set(LAYERS) >= {"dense", "dropout", "batch_norm", "layer_norm", "activation", "flatten", "conv2d",
+                           "max_pool2d", "avg_pool2d", "global_avg_pool", "batch_norm2d", "dropout2d"}
     assert {"circle", "xor", "gauss", "spiral", "plane", "multigauss", "moons", "checkerboard"} <= set(registry.DATASETS)
 
 
@@ -64,7 +65,60 @@ def test_every_layer_and_activation_builds_trains_and_exports(tmp_path):
         assert result.files[0].is_file() and result.max_difference < 1e-3
 
 
+IMAGE_LAYERS = [{"type": "conv2d", "filters": 6, "kernel": 3, "activation": "relu", "init": {"name": "he_normal"}},
+                {"type": "batch_norm2d"}, {"type": "dropout2d", "rate": 0.1},
+                {"type": "max_pool2d"}, {"type": "conv2d", "filters": 4, "kernel": 2, "padding": "valid",
+                                         "stride": 1, "activation": "gelu"},
+                {"type": "avg_pool2d", "kernel": 2, "stride": 1}, {"type": "global_avg_pool"},
+                {"type": "dense", "units": 10}]
+
+
+def test_every_image_layer_builds_trains_and_exports_on_digits(tmp_path):
+    raw = project_dict(layers=IMAGE_LAYERS, epochs=2, loss="cross_entropy", optimizer="adam", learning_rate=0.01)
+    raw["data"] = {"dataset": "digits", "samples": 200, "train_fraction": 0.8}
+    project = Project.from_dict(raw)
+    trainer = Trainer(project)
+    assert trainer.dataset.input_shape == (1, 8, 8)
+    snap = trainer.run()
+    assert snap.kind == "epoch" and math.isfinite(snap.train_loss)
+    flat = Project.from_dict({**raw, "model": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 10}]}})
+    assert Trainer(flat).analysis.layers[0].output_shape == (64,)
+    for fmt in FORMATS:
+        result = export_model(trainer.model, project, fmt, tmp_path / f"cnn.{fmt}", trainer.x_test)
+        assert result.files[0].is_file() and result.max_difference < 1e-3, fmt
+
+
+@pytest.mark.parametrize("layers, words", [
+    ([{"type": "conv2d"}, {"type": "dense", "units": 1}], "conv2d needs images (C×H×W); the data gives|the input here is 2 features"),
+    ([{"type": "flatten"}, {"type": "dense", "units": 1}], "already 2 features"),
+    ([{"type": "max_pool2d"}, {"type": "dense", "units": 1}], "max_pool2d needs images"),
+])
+def test_image_layers_on_plane_data_explain_the_mismatch(layers, words):
+    from playground.core.shapes import analyze
+
+    analysis = analyze(Project.from_dict(project_dict(layers=layers)))
+    assert not analysis.ok and analysis.error_layer == 0
+    assert any(w in str(analysis.error) for w in words.split("|")), str(analysis.error)
+
+
+def test_a_kernel_too_big_for_the_image_says_so():
+    from playground.core.shapes import analyze_model
+
+    spec = ModelSpec([LayerSpec.from_dict({"type": "max_pool2d", "kernel": 4}),
+                      LayerSpec.from_dict({"type": "conv2d", "kernel": 5, "padding": "valid"})])
+    analysis = analyze_model(spec, (1, 8, 8))
+    assert not analysis.ok and "a 5×5 kernel does not fit images of 2×2" in str(analysis.error)
+
+
 @pytest.mark.parametrize("layer, shape, out, params", [
+    ({"type": "conv2d", "filters": 5, "kernel": 3}, (2, 8, 8), (5, 8, 8), 5 * (2 * 9 + 1)),
+    ({"type": "conv2d", "filters": 3, "kernel": 3, "stride": 2, "padding": "valid"}, (1, 9, 7), (3, 4, 3), 30),
+    ({"type": "max_pool2d"}, (3, 9, 8), (3, 4, 4), 0),
+    ({"type": "avg_pool2d", "kernel": 3, "stride": 1}, (3, 5, 5), (3, 3, 3), 0),
+    ({"type": "global_avg_pool"}, (7, 5, 5), (7,), 0),
+    ({"type": "flatten"}, (2, 3, 4), (24,), 0),
+    ({"type": "batch_norm2d"}, (4, 3, 3), (4, 3, 3), 8),
+    ({"type": "dropout2d"}, (4, 3, 3), (4, 3, 3), 0),
     ({"type": "dense", "units": 5}, (3,), (5,), 20),
     ({"type": "dropout"}, (3,), (3,), 0),
     ({"type": "batch_norm"}, (3,), (3,), 6),
