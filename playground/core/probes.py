@@ -186,3 +186,30 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> n
     matrix = np.zeros((classes, classes), dtype=np.int64)
     np.add.at(matrix, (np.asarray(true, dtype=np.int64), np.asarray(predicted, dtype=np.int64)), 1)
     return matrix
+
+
+@dataclass
+class SampleProbe:
+    """Test samples as the views show them: `inputs` (N×C×H×W images, or N×F rows), the true
+    and predicted class, and the model's confidence in its prediction."""
+
+    indices: np.ndarray
+    inputs: np.ndarray
+    true: np.ndarray
+    predicted: np.ndarray
+    confidence: np.ndarray
+
+
+def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
+    """For one input (1×C×H×W), every layer's output that is still an image: (spec index, C×H×W)."""
+    outputs: list[tuple[int, torch.Tensor]] = []
+    hooks = [layer.register_forward_hook(lambda _m, _i, out, i=i: outputs.append((i, out)))
+             for i, layer in enumerate(model)]
+    model.eval()
+    try:
+        with torch.inference_mode():
+            model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return [(i, np.ascontiguousarray(out[0].float().cpu().numpy())) for i, out in outputs if out.dim() == 4]

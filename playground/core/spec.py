@@ -76,6 +76,13 @@ class DataSpec:
 
         return data_info(self).classes
 
+    @property
+    def input_signature(self) -> tuple:
+        """What decides the model's input: trained weights fit another spec with the same one."""
+        if self.kind == "plane":
+            return ("plane", tuple(self.features))
+        return (self.kind, self.dataset, self.path, self.target, tuple(self.columns))
+
     @classmethod
     def from_dict(cls, raw: Any, path: str = "data") -> "DataSpec":
         raw = check_mapping(raw, path)

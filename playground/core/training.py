@@ -32,7 +32,7 @@ from playground.core.errors import ValidationError
 from playground.core.series import GrowingArray
 from playground.core.shapes import analyze, check_memory, output_activation
 from playground.core.spec import Project
-from playground.core.targets import encode_targets, predicted_classes
+from playground.core.targets import class_probabilities, encode_targets, predicted_classes
 
 EVAL_CHUNK = 65_536
 HISTORY_FIELDS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
@@ -518,6 +518,25 @@ class Trainer:
             param[index] = value
         self._save_good()
 
+    def probe_samples(self, count: int = 36) -> probes.SampleProbe:
+        """The first `count` test samples with their true and predicted classes."""
+        n = min(count, len(self.x_test))
+        out = self.outputs(self.x_test[:n])
+        if self.encoding == "real":
+            predicted = out[:, 0].float().cpu().numpy()
+            confidence = np.ones(n, dtype=np.float32)
+        else:
+            probs = class_probabilities(out, self.encoding, self.activation)
+            conf, cls = probs.max(dim=1)
+            predicted, confidence = cls.cpu().numpy(), conf.float().cpu().numpy()
+        return probes.SampleProbe(np.arange(n), self.dataset.x_test[:n], self.dataset.y_test[:n], predicted,
+                                  confidence)
+
+    def probe_feature_maps(self, index: int) -> list[tuple[int, np.ndarray]]:
+        """Every image-shaped layer output for test sample `index`."""
+        index = max(0, min(index, len(self.x_test) - 1))
+        return probes.feature_maps(self.model, self.x_test[index:index + 1])
+
     def confusion_matrix(self, split: str = "test") -> np.ndarray:
         """Counts of (true, predicted) class over the test (or train) split."""
         x, labels = (self.x_test, self.dataset.y_test) if split == "test" else (self.x_train, self.dataset.y_train)
@@ -617,7 +636,7 @@ class Trainer:
     def same_architecture(self, other: "Trainer") -> bool:
         """True when `other`'s weights fit this model (same layers and input features)."""
         return (self.project.model == other.project.model
-                and self.project.data.features == other.project.data.features)
+                and self.project.data.input_signature == other.project.data.input_signature)
 
     def adopt(self, previous: "Trainer") -> None:
         """Continue where `previous` stopped, under this trainer's settings: its weights, epoch,

@@ -8,6 +8,8 @@ the main window turns each request into an undoable edit.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QMimeData, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QDrag, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMenu, QScrollArea, QSizePolicy,
@@ -190,9 +192,15 @@ class NetworkEditor(QScrollArea):
             if widget is not None and widget not in (self.input_card, self.output_card, self.drop_marker):
                 widget.deleteLater()
         self.cards = []
-        features = ", ".join(project.data.features)
-        self.input_card.label.setText(f"<b>Input</b> · {len(project.data.features)} features<br>"
-                                      f"<span style='color:#555'>{features}</span>")
+        if project.data.kind == "plane":
+            features = ", ".join(project.data.features)
+            self.input_card.label.setText(f"<b>Input</b> · {len(project.data.features)} features<br>"
+                                          f"<span style='color:#555'>{features}</span>")
+        else:
+            shape = describe_shape(analysis.input_shape) if analysis.input_shape else "not read yet"
+            source = project.data.path or "shipped with the app"
+            self.input_card.label.setText(f"<b>Input</b> · {shape}<br><span style='color:#555'>"
+                                          f"{project.data.dataset}: {html.escape(source)}</span>")
         self._layout.addWidget(self.input_card)
         error_text = str(analysis.error.message) if analysis.error is not None else None
         for i, layer in enumerate(project.model.layers):

@@ -21,11 +21,23 @@ THUMBNAIL = 48
 
 
 def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
-    """A small picture of a data set: its points coloured by label."""
+    """A small picture of a data set: its points coloured by label (plane data sets), or a glyph
+    for images and tables."""
     entry = DATASETS[name].extra
-    points, labels = toy2d.GENERATORS[name](240, 0.0, np.random.default_rng(0))
     pixmap = QPixmap(size, size)
     pixmap.fill(QColor("#ffffff"))
+    if entry["kind"] != "plane":
+        painter = QPainter(pixmap)
+        font = painter.font()
+        font.setPointSize(11 if entry["kind"] == "images" else 9)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor("#455a64"))
+        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "csv": "CSV"}.get(name, "?")
+        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
+        painter.end()
+        return pixmap
+    points, labels = toy2d.GENERATORS[name](240, 0.0, np.random.default_rng(0))
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
@@ -44,6 +56,7 @@ def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
 
 class DataPanel(QWidget):
     edited = Signal(str, object)  # data key, value
+    pathRequested = Signal(str)   # the data set whose file the person wants to choose
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,8 +67,7 @@ class DataPanel(QWidget):
         self.dataset.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.dataset.setMinimumContentsLength(8)
-        plane = [(name, entry) for name, entry in DATASETS.items() if entry.extra["kind"] == "plane"]
-        for i, (name, entry) in enumerate(plane):
+        for i, (name, entry) in enumerate(DATASETS.items()):
             self.dataset.addItem(QIcon(dataset_thumbnail(name)), entry.title, name)
             self.dataset.setItemData(i, f"{entry.doc} ({entry.extra['task']})", Qt.ItemDataRole.ToolTipRole)
         self.dataset.currentIndexChanged.connect(lambda _i: self.edited.emit("dataset", self.dataset.currentData()))
@@ -100,19 +112,53 @@ class DataPanel(QWidget):
         features.setLayout(grid)
         layout.addRow("Features", features)
 
+        # files: images and tables
+        self.path = QLabel(objectName="dataPath", wordWrap=True)
+        self.choose_path = QPushButton("Choose…", objectName="chooseDataPath")
+        self.choose_path.setToolTip("Choose the file or folder to read the data from")
+        self.choose_path.clicked.connect(lambda: self.pathRequested.emit(self.dataset.currentData()))
+        layout.addRow("File", _row(self.path, self.choose_path))
+        self.target = QComboBox(objectName="targetColumn")
+        self.target.setToolTip("The column to predict")
+        self.target.activated.connect(lambda _i: self.edited.emit("target", self.target.currentText()))
+        layout.addRow("Target", self.target)
+        self.task = QComboBox(objectName="tableTask")
+        self.task.addItems(["classification", "regression"])
+        self.task.setToolTip("Classification: the target's values are classes; regression: a number to predict")
+        self.task.activated.connect(lambda _i: self.edited.emit("task", self.task.currentText()))
+        layout.addRow("Task", self.task)
+
         self.regenerate = QPushButton("Regenerate", objectName="regenerateButton")
         self.regenerate.setToolTip("Draw new points (a new data seed)")
         self.regenerate.clicked.connect(lambda: self.edited.emit("seed", self._seed + 1))
         layout.addRow("", self.regenerate)
         self._seed = 1
+        self.form = layout
 
     def _features_toggled(self) -> None:
         chosen = [name for name, button in self.features.items() if button.isChecked()]
         self.edited.emit("features", chosen)
 
-    def set_project(self, project: Project) -> None:
+    def set_project(self, project: Project, columns: list[str] | None = None) -> None:
+        """Show `project`'s data settings; `columns` are a table's column names (for the target)."""
         data = project.data
         self._seed = data.seed
+        kind = data.kind
+        for widget, visible in ((self.noise, kind == "plane"), (self.features["x1"].parentWidget(), kind == "plane"),
+                                (self.path, kind != "plane"), (self.target, kind == "table"),
+                                (self.task, kind == "table"), (self.regenerate, kind == "plane")):
+            row = widget if self.form.indexOf(widget) >= 0 else widget.parentWidget()
+            self.form.setRowVisible(row, visible)
+        self.path.setText(data.path or ("shipped with the app" if data.dataset == "digits" else "none chosen"))
+        self.path.setToolTip(data.path)
+        self.choose_path.setEnabled(data.dataset != "digits")
+        with _Blocked(self.target, self.task):
+            self.target.clear()
+            self.target.addItems(columns or ([data.target] if data.target else []))
+            self.target.setCurrentText(data.target)
+            self.task.setCurrentText(data.task)
+        self.samples.setMinimum(10 if kind == "plane" else 0)
+        self.samples.setSpecialValueText("all" if kind != "plane" else "")
         with _Blocked(self.dataset, self.noise, self.ratio, self.samples, *self.features.values()):
             self.dataset.setCurrentIndex(self.dataset.findData(data.dataset))
             self.noise.setValue(round(data.noise * 100))

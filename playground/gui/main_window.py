@@ -13,7 +13,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QScrollArea, QSplitter, QStatusBar, QTabWidget, QToolBar,
+                               QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.devices import default_threads, list_devices
@@ -35,6 +35,7 @@ from playground.gui.plots.confusion_view import ConfusionView
 from playground.gui.plots.histogram_view import HistogramView
 from playground.gui.plots.loss_plot import LossPlot
 from playground.gui.plots.network_view import NetworkView
+from playground.gui.plots.sample_view import SampleView
 from playground.gui.worker import ExportRequest, TrainingWorker, ViewRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.state = "idle"
         self.export_dialog: ExportDialog | None = None
         self._pending_state = None  # a TrainingState to resume with the next configure
+        self._configured_data = None  # the data spec the worker was last configured with
         threads = int(self.settings.value("training/threads", default_threads(), type=int))
         self.worker = TrainingWorker(threads=threads)
         self._build(threads)
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self.boundary = BoundaryView()
         self.loss_plot = LossPlot(self.settings)
         self.network_view = NetworkView()
+        self.sample_view = SampleView()
         self.confusion_view = ConfusionView()
         self.histogram_view = HistogramView()
         self.code_view = CodeView()
@@ -126,8 +129,11 @@ class MainWindow(QMainWindow):
         self.lower_tabs.addTab(self.confusion_view, "Confusion matrix")
         self.lower_tabs.addTab(self.histogram_view, "Weights && gradients")
         self.lower_tabs.setCurrentIndex(int(self.settings.value("view/lowerTab", 0, type=int)) % self.lower_tabs.count())
+        self.data_views = QStackedWidget(objectName="dataViews")
+        self.data_views.addWidget(self.boundary)
+        self.data_views.addWidget(self.sample_view)
         views = QSplitter(Qt.Orientation.Vertical)
-        views.addWidget(self.boundary)
+        views.addWidget(self.data_views)
         views.addWidget(self.lower_tabs)
         views.setSizes([430, 300])
         self.left_tabs = QTabWidget(objectName="leftTabs")
@@ -282,7 +288,9 @@ class MainWindow(QMainWindow):
         self.network_view.hoverEnded.connect(self._hover_ended)
         self.left_tabs.currentChanged.connect(self._views_changed)
         self.lower_tabs.currentChanged.connect(self._views_changed)
-        self.data_panel.edited.connect(lambda key, value: self.edit_setting("data", key, value))
+        self.data_panel.edited.connect(self._data_edited)
+        self.data_panel.pathRequested.connect(self.choose_data_path)
+        self.sample_view.sampleChosen.connect(self._views_changed)
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
         self.training_panel.threadsChanged.connect(self._threads_changed)
         self.training_panel.checkpointsChanged.connect(self._checkpoints_changed)
@@ -320,7 +328,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _architecture_changed(old: Project | None, new: Project) -> bool:
-        return old is None or old.model != new.model or old.data.features != new.data.features
+        return old is None or old.model != new.model or old.data.input_signature != new.data.input_signature
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this)."""
@@ -403,6 +411,65 @@ class MainWindow(QMainWindow):
             raw["model"]["layers"][index][name] = value
         self.apply(mutate, f"Change {name}", merge_key=f"layer{index}.{name}")
 
+    @Slot(str, object)
+    def _data_edited(self, key: str, value: Any) -> None:
+        if key == "dataset":
+            self.choose_dataset(value)
+        else:
+            self.edit_setting("data", key, value)
+
+    def choose_dataset(self, name: str, path: str | None = None) -> bool:
+        """Switch to data set `name`; one read from files asks for its file or folder first."""
+        from playground.core.registry import DATASETS
+
+        current = self.document.project.data
+        entry = DATASETS[name]
+        kind = entry.extra["kind"]
+        if path is None and kind != "plane" and name != "digits":
+            path = current.path if current.dataset == name and current.path else self.ask_data_path(name)
+            if not path:
+                self._show_project(self.document.project)  # the combo goes back
+                return False
+        new: dict[str, Any] = {"dataset": name, "seed": current.seed}
+        if kind == "plane":
+            new.update({"noise": current.noise if current.kind == "plane" else 0.0,
+                        "features": list(current.features) or ["x1", "x2"]})
+            if current.kind == "plane":
+                new["train_fraction"] = current.train_fraction
+        elif path:
+            new["path"] = path
+        if kind == "table":
+            from playground.core.data.sources import table_columns
+
+            try:
+                columns = table_columns(path)
+            except PlaygroundError as err:
+                self.show_message(f"Could not read {path}: {err}", error=True)
+                self._show_project(self.document.project)
+                return False
+            new["target"] = columns[-1]
+
+        def mutate(raw: dict) -> None:
+            raw["data"] = new
+        return self.apply(mutate, f"Use the {entry.title} data set")
+
+    def ask_data_path(self, name: str) -> str:
+        """Ask for a data set's file or folder (tests replace this); "" when cancelled."""
+        start = self.settings.value("files/dataDir", str(Path.home()))
+        if name == "csv":
+            chosen, _ = QFileDialog.getOpenFileName(self, "Open a CSV table", start, "CSV (*.csv *.tsv *.txt)")
+        else:
+            chosen = QFileDialog.getExistingDirectory(self, f"Choose the folder with the {name} files", start)
+        if chosen:
+            self.settings.setValue("files/dataDir", str(Path(chosen).parent))
+        return chosen
+
+    @Slot(str)
+    def choose_data_path(self, name: str) -> None:
+        path = self.ask_data_path(name)
+        if path:
+            self.choose_dataset(name, path)
+
     def edit_setting(self, section: str, key: str, value: Any) -> None:
         def mutate(raw: dict) -> None:
             raw[section][key] = value
@@ -424,10 +491,12 @@ class MainWindow(QMainWindow):
             action.setEnabled(ok)
         if not ok:
             self.worker.pause()
-            self.show_message(f"Training is off until the network is fixed: {self.analysis.error}", error=True)
+            self.show_message(f"Training is off until this is fixed: {self.analysis.error}", error=True)
             return
         self.banner.hide()
-        data_changed = old is None or old.data != new.data
+        # against what the worker trains now (edits that left the project invalid never reached it)
+        data_changed = self._configured_data is None or self._configured_data != new.data
+        self._configured_data = new.data
         keep = not self._architecture_changed(old, new)
         state, self._pending_state = self._pending_state, None
         self.worker.configure(new, keep_weights=keep, data_changed=data_changed, state=state)
@@ -438,7 +507,15 @@ class MainWindow(QMainWindow):
         self.code_view.set_project(project)
         self.learn_view.set_project(project, self.analysis)
         self.loss_plot.set_scheduled(project.training.schedule["name"] != "constant")
-        self.data_panel.set_project(project)
+        columns: list[str] = []
+        if project.data.kind == "table":
+            from playground.core.data.sources import table_columns
+
+            try:
+                columns = table_columns(project.data.path)
+            except PlaygroundError:
+                columns = []
+        self.data_panel.set_project(project, columns)
         self.training_panel.set_project(project)
         self._selection_changed(self.editor.selected)
 
@@ -477,7 +554,8 @@ class MainWindow(QMainWindow):
         lower = self.lower_tabs.currentWidget()
         return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view,
                            statistics=lower is self.histogram_view, confusion=lower is self.confusion_view,
-                           focus=focus)
+                           samples=self.data_views.currentWidget() is self.sample_view,
+                           sample=self.sample_view.chosen, focus=focus)
 
     @Slot()
     def _views_changed(self, *_args) -> None:
@@ -548,6 +626,11 @@ class MainWindow(QMainWindow):
             self.confusion_view.set_matrix(update.confusion)
         if update.statistics is not None:
             self.histogram_view.add(update.epoch, update.statistics)
+        if update.samples is not None:
+            self.sample_view.set_samples(update.samples)
+        if update.feature_maps is not None:
+            names = {i: layer.type for i, layer in enumerate(self.document.project.model.layers)}
+            self.sample_view.set_feature_maps(update.feature_maps, names)
         self.epoch = update.epoch
         self.epoch_label.setText(f"Epoch {update.epoch:,}")
         labels = self.status_labels
@@ -560,7 +643,13 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_ready(self, data) -> None:
-        self.boundary.set_data(data)
+        if data.kind == "plane":
+            self.data_views.setCurrentWidget(self.boundary)
+            self.boundary.set_data(data)
+        else:
+            self.data_views.setCurrentWidget(self.sample_view)
+            self.sample_view.set_data(data)
+        self.worker.set_views(self.view_request())
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:

@@ -34,6 +34,8 @@ class ViewRequest:
     network: bool = False
     statistics: bool = False
     confusion: bool = False
+    samples: bool = False
+    sample: int = 0                        # the test sample whose feature maps are shown
     focus: tuple[int, int] | None = None   # (spec layer or −1 for an input feature, unit)
 
 
@@ -54,12 +56,14 @@ class TrainingUpdate:
     focus: Any = None             # R×R map of the neuron under the mouse (full resolution)
     statistics: Any = None        # core.probes.LayerStatistics, every STATISTICS_INTERVAL
     confusion: Any = None         # classes × classes counts on the test split
+    samples: Any = None           # core.probes.SampleProbe (image and table data)
+    feature_maps: Any = None      # [(spec layer, C×H×W)] of the chosen test image
     metrics: dict = field(default_factory=dict)  # test RMSE and R² for regression
 
 
 @dataclass
 class DataUpdate:
-    """The data set as the boundary view draws it."""
+    """The data set as the views draw it (points only for plane data sets)."""
 
     points_train: Any
     labels_train: Any
@@ -68,6 +72,9 @@ class DataUpdate:
     task: str
     classes: int
     features: list
+    kind: str = "plane"
+    input_shape: tuple = ()
+    class_names: tuple = ()
 
 
 @dataclass
@@ -284,7 +291,8 @@ class TrainingWorker(QThread):
         if data_changed or previous is None:
             d = trainer.dataset
             self.dataReady.emit(DataUpdate(d.points_train, d.y_train, d.points_test, d.y_test, d.task,
-                                           d.num_classes, list(project.data.features)))
+                                           d.num_classes, list(project.data.features), project.data.kind,
+                                           d.input_shape, d.class_names))
         self._emit(restarted=restarted)
         if not self._playing:
             self.stateChanged.emit("idle" if trainer.epoch == 0 else "paused")
@@ -326,7 +334,7 @@ class TrainingWorker(QThread):
 
         trainer = self._trainer
         fits = (trainer is not None and trainer.epoch + trainer.step > 0
-                and trainer.project.model == project.model and trainer.project.data.features == project.data.features)
+                and trainer.project.model == project.model and trainer.project.data.input_signature == project.data.input_signature)
         try:
             save_project(project, path, trainer.state() if fits else None)
         except OSError as err:
@@ -364,7 +372,8 @@ class TrainingWorker(QThread):
         last = trainer.history[-1] if trainer.history else None
         update = TrainingUpdate(
             snapshots=list(trainer.history) if restarted else snaps,
-            boundary=trainer.probe_boundary() if self._views.boundary else None, epoch=trainer.epoch, step=trainer.step,
+            boundary=trainer.probe_boundary() if self._views.boundary and self._plane(trainer) else None,
+            epoch=trainer.epoch, step=trainer.step,
             elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
             device=str(trainer.device), restarted=restarted,
             test_accuracy=last.test_accuracy if last else None)
@@ -375,7 +384,7 @@ class TrainingWorker(QThread):
     def _probe_views(self, trainer, update: TrainingUpdate) -> None:
         """Fill in what the visible views asked for; the slower ones a few times a second."""
         views = self._views
-        flat = trainer.dataset.input_shape == (len(trainer.project.data.features),)
+        flat = self._plane(trainer)
         if views.network and flat:
             update.network = trainer.probe_network()
         if views.focus is not None and flat:
@@ -386,10 +395,18 @@ class TrainingWorker(QThread):
         self._last_statistics = now
         if views.statistics:
             update.statistics = trainer.layer_statistics()
+        if views.samples and not flat:
+            update.samples = trainer.probe_samples()
+            if len(trainer.dataset.input_shape) == 3:
+                update.feature_maps = trainer.probe_feature_maps(views.sample)
         if trainer.encoding == "real":
             update.metrics = trainer.regression_metrics()
         elif views.confusion:
             update.confusion = trainer.confusion_matrix()
+
+    @staticmethod
+    def _plane(trainer) -> bool:
+        return trainer.project.data.kind == "plane"
 
     @staticmethod
     def _focus_map(trainer, layer: int, unit: int):

@@ -77,3 +77,10 @@ def data_info(spec: DataSpec) -> DataInfo:
         return DataInfo(arrays.shape, classes, tuple(str(i) for i in range(classes)), total)
     encoded = load_table(spec)
     return DataInfo((encoded.x.shape[1],), len(encoded.classes), tuple(encoded.classes), len(encoded.x))
+
+
+def table_columns(path: str) -> list[str]:
+    """The header of a CSV file (read once and kept)."""
+    from playground.core.data import table
+
+    return list(_cached("csv", path, table.read_csv).header)

@@ -1,0 +1,185 @@
+"""Test samples with the model's predictions: for images, a grid of test images captioned "true →
+predicted" (mistakes in red; click one to choose it) and the feature maps every convolution or
+pooling layer makes of the chosen image, live; for tables, the first test rows with their true and
+predicted values."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (QGridLayout, QLabel, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+COLUMNS = 6
+TILE = 56
+MAP_TILE = 34
+MAX_MAPS = 16
+WRONG = "#c62828"
+RIGHT = "#2e7d32"
+
+
+def image_to_qimage(image: np.ndarray) -> QImage:
+    """C×H×W (C = 1 or 3) or H×W, any range → an 8-bit image, stretched to its own min–max."""
+    array = np.asarray(image, dtype=np.float32)
+    if array.ndim == 3 and array.shape[0] not in (1, 3):
+        array = array[0]
+    if array.ndim == 3:
+        array = array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)
+    low, high = float(array.min()), float(array.max())
+    scaled = np.zeros_like(array) if high <= low else (array - low) / (high - low)
+    data = np.ascontiguousarray((scaled * 255).round().astype(np.uint8))
+    h, w = data.shape[:2]
+    if data.ndim == 2:
+        return QImage(data.tobytes(), w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QImage(data.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+class SampleTile(QWidget):
+    def __init__(self, index: int, view: "SampleView") -> None:
+        super().__init__()
+        self.index, self.view = index, view
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(0)
+        self.picture = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.picture.setFixedSize(TILE, TILE)
+        self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.caption.setStyleSheet("font-size: 10px;")
+        layout.addWidget(self.picture, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.caption)
+        self.correct: bool | None = None
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802
+        self.view.choose(self.index)
+
+
+class SampleView(QWidget):
+    sampleChosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sampleView")
+        self.pages = QStackedWidget()
+        # images: the grid above, the chosen image's feature maps below
+        images = QSplitter(Qt.Orientation.Vertical)
+        grid_host = QWidget()
+        self.grid = QGridLayout(grid_host)
+        self.grid.setSpacing(2)
+        self.summary = QLabel(objectName="sampleSummary")
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.summary)
+        scroll = QScrollArea(widgetResizable=True)
+        scroll.setWidget(grid_host)
+        top_layout.addWidget(scroll, 1)
+        images.addWidget(top)
+        self.maps_host = QWidget(objectName="featureMaps")
+        self.maps_layout = QVBoxLayout(self.maps_host)
+        self.maps_layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        maps_scroll = QScrollArea(widgetResizable=True)
+        maps_scroll.setWidget(self.maps_host)
+        images.addWidget(maps_scroll)
+        images.setSizes([320, 200])
+        self.pages.addWidget(images)
+        self.rows = QTableWidget(0, 3, objectName="sampleRows")
+        self.rows.setHorizontalHeaderLabels(["test row", "true", "predicted"])
+        self.rows.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.pages.addWidget(self.rows)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.tiles: list[SampleTile] = []
+        self.chosen = 0
+        self.class_names: tuple[str, ...] = ()
+        self.regression = False
+        self.map_labels: list[QLabel] = []
+        self.frames = 0
+
+    def set_data(self, data) -> None:
+        """A DataUpdate (gui.worker) for image or table data."""
+        self.class_names = tuple(data.class_names)
+        self.regression = data.task == "regression"
+        self.pages.setCurrentIndex(0 if len(data.input_shape) == 3 else 1)
+        self.choose(0, notify=False)
+
+    def _name(self, label) -> str:
+        if self.regression:
+            return f"{float(label):.3g}"
+        index = int(label)
+        return self.class_names[index] if 0 <= index < len(self.class_names) else str(index)
+
+    def set_samples(self, probe) -> None:
+        """Show a SampleProbe (core.probes)."""
+        if probe is None:
+            return
+        self.frames += 1
+        if self.pages.currentIndex() == 1:
+            self._rows(probe)
+            return
+        while len(self.tiles) < len(probe.indices):
+            tile = SampleTile(len(self.tiles), self)
+            self.grid.addWidget(tile, len(self.tiles) // COLUMNS, len(self.tiles) % COLUMNS)
+            self.tiles.append(tile)
+        wrong = 0
+        for tile, image, true, predicted, confidence in zip(self.tiles, probe.inputs, probe.true, probe.predicted,
+                                                             probe.confidence):
+            tile.picture.setPixmap(QPixmap.fromImage(image_to_qimage(image)).scaled(
+                TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+            tile.correct = int(true) == int(predicted)
+            wrong += not tile.correct
+            tile.caption.setText(f"{self._name(true)} → {self._name(predicted)}")
+            tile.caption.setStyleSheet(f"font-size: 10px; color: {RIGHT if tile.correct else WRONG};"
+                                       + ("" if tile.correct else " font-weight: bold;"))
+            tile.setToolTip(f"test sample {tile.index}: true {self._name(true)}, predicted "
+                            f"{self._name(predicted)} ({confidence:.0%} sure). Click to see its feature maps.")
+        self._highlight()
+        self.summary.setText(f"First {len(probe.indices)} test images, true → predicted: {wrong} mistake"
+                             f"{'s' if wrong != 1 else ''} (red). Click one for its feature maps.")
+
+    def _rows(self, probe) -> None:
+        self.rows.setRowCount(len(probe.indices))
+        for r, (index, true, predicted) in enumerate(zip(probe.indices, probe.true, probe.predicted)):
+            for c, text in enumerate((str(int(index)), self._name(true), self._name(predicted))):
+                item = QTableWidgetItem(text)
+                if c == 2 and not self.regression and int(true) != int(predicted):
+                    item.setForeground(Qt.GlobalColor.red)
+                self.rows.setItem(r, c, item)
+
+    def choose(self, index: int, notify: bool = True) -> None:
+        self.chosen = index
+        self._highlight()
+        if notify:
+            self.sampleChosen.emit(index)
+
+    def _highlight(self) -> None:
+        for tile in self.tiles:
+            tile.setStyleSheet("background: #bbdefb;" if tile.index == self.chosen else "")
+
+    def set_feature_maps(self, maps: list | None, layer_names: dict[int, str]) -> None:
+        """[(spec layer, C×H×W)] of the chosen image: one row per layer, up to MAX_MAPS channels."""
+        if maps is None:
+            return
+        while self.maps_layout.count():
+            item = self.maps_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.map_labels = []
+        for layer, stack in maps:
+            title = QLabel(f"layer {layer + 1} · {layer_names.get(layer, '')}: {stack.shape[0]} maps of "
+                           f"{stack.shape[1]}×{stack.shape[2]}" + (f" (first {MAX_MAPS})" if len(stack) > MAX_MAPS else ""))
+            self.maps_layout.addWidget(title)
+            row = QWidget()
+            row_layout = QGridLayout(row)
+            row_layout.setSpacing(2)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            for c, channel in enumerate(stack[:MAX_MAPS]):
+                label = QLabel()
+                label.setPixmap(QPixmap.fromImage(image_to_qimage(channel)).scaled(
+                    MAP_TILE, MAP_TILE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+                label.setToolTip(f"channel {c + 1}")
+                row_layout.addWidget(label, 0, c)
+                self.map_labels.append(label)
+            self.maps_layout.addWidget(row)

@@ -1,0 +1,104 @@
+"""Data beyond the plane in the window: a small CNN built on the digits by drag-and-drop fills the
+sample grid with predictions and shows feature maps; an MNIST-format folder and a CSV table are
+chosen as a person would; a missing or damaged file is a message, not a crash."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from playground.gui.palette import layer_mime
+from tests.core.test_readers import mnist_folder
+from tests.gui.test_main_window import between, drop, layer_types, open_layers_tab
+
+
+def pick(combo, data) -> None:
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qtbot):
+    pick(window.data_panel.dataset, "digits")
+    assert window.document.project.data.dataset == "digits"
+    assert "images 1×8×8" in window.editor.input_card.label.text()
+    assert not window.play_action.isEnabled() and "flatten" in window.banner.text()  # dense on images
+    open_layers_tab(window, qtbot)
+    drop(window.editor, layer_mime("conv2d"), 5)                         # above the first card
+    cards = window.editor.cards
+    qtbot.waitUntil(lambda: cards[1].geometry().top() > cards[0].geometry().bottom())  # laid out again
+    drop(window.editor, layer_mime("global_avg_pool"), between(window.editor, 0))
+    assert layer_types(window) == ["conv2d", "global_avg_pool", "dense", "dense", "dense"]
+    # the output: ten units, linear, cross-entropy
+    window.editor.select(4)
+    units = window.inspector.form.widget("units")
+    units.setValue(10)
+    pick(window.inspector.form.widget("activation"), "linear")
+    pick(window.training_panel.form.widget("loss"), "cross_entropy")
+    assert window.play_action.isEnabled(), window.banner.text()
+    assert "images 8×8×8" in window.editor.cards[0].detail.text()
+
+    qtbot.waitUntil(lambda: window.data_views.currentWidget() is window.sample_view, timeout=10000)
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.epoch >= 3, timeout=30000)
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+    view = window.sample_view
+    trainer = window.worker._trainer
+    probe = trainer.probe_samples()
+    shown = lambda: [t.caption.text().split(" → ")[1] for t in view.tiles]  # noqa: E731
+    qtbot.waitUntil(lambda: len(view.tiles) == 36 and shown() == [str(int(p)) for p in probe.predicted],
+                    timeout=10000)
+    assert [t.caption.text().split(" → ")[0] for t in view.tiles] == [str(int(v)) for v in probe.true]
+    mistakes = sum(not t.correct for t in view.tiles)
+    assert f"{mistakes} mistake" in view.summary.text()
+    assert all(not t.picture.pixmap().isNull() for t in view.tiles)
+    # choose a sample: its feature maps appear (the conv layer's 8 maps of 8×8)
+    qtbot.mouseClick(view.tiles[5], Qt.MouseButton.LeftButton)
+    assert view.chosen == 5
+    qtbot.waitUntil(lambda: len(view.map_labels) == 8, timeout=10000)
+    maps = trainer.probe_feature_maps(5)
+    assert maps[0][0] == 0 and maps[0][1].shape == (8, 8, 8)
+
+
+def test_choose_an_mnist_format_folder(window, qtbot, tmp_path):
+    folder, _ = mnist_folder(tmp_path, n_train=40, n_test=10, compress=True, size=12)
+    window.ask_data_path = lambda name: str(folder)
+    pick(window.data_panel.dataset, "mnist")
+    data = window.document.project.data
+    assert data.dataset == "mnist" and data.path == str(folder)
+    assert "images 1×12×12" in window.editor.input_card.label.text()
+    assert window.data_panel.path.text() == str(folder)
+
+
+def test_a_cancelled_or_damaged_data_file_changes_nothing(window, qtbot, tmp_path):
+    window.ask_data_path = lambda name: ""
+    pick(window.data_panel.dataset, "cifar10")
+    assert window.document.project.data.dataset == "circle"
+    assert window.data_panel.dataset.currentData() == "circle"
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "test_batch.bin").write_bytes(b"\x01" * 100)
+    window.ask_data_path = lambda name: str(broken)
+    pick(window.data_panel.dataset, "cifar10")
+    assert "has no training batch" in window.banner.text() and "until this is fixed" in window.banner.text()
+    assert not window.play_action.isEnabled()
+    window.undo_action.trigger()
+    assert window.document.project.data.dataset == "circle" and window.play_action.isEnabled()
+
+
+def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "flowers.csv"
+    rows = ["petal,sepal,colour,species"]
+    for i in range(60):
+        species = "a" if i % 2 else "b"
+        rows.append(f"{rng.normal(1 if species == 'a' else 3):.3f},{rng.normal():.3f},{'red' if i % 3 else 'blue'},{species}")
+    path.write_text("\n".join(rows) + "\n")
+    window.ask_data_path = lambda name: str(path)
+    pick(window.data_panel.dataset, "csv")
+    data = window.document.project.data
+    assert data.dataset == "csv" and data.target == "species" and data.task == "classification"
+    assert [window.data_panel.target.itemText(i) for i in range(4)] == ["petal", "sepal", "colour", "species"]
+    assert "4 features" in window.editor.input_card.label.text()  # petal, sepal, colour=blue, colour=red
+    window.data_panel.target.setCurrentText("petal")
+    window.data_panel.target.activated.emit(0)
+    window.data_panel.task.setCurrentText("regression")
+    window.data_panel.task.activated.emit(1)
+    assert window.document.project.data.target == "petal" and window.document.project.data.task == "regression"
