@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="versions, torch threads and the devices found")
 
     bench = sub.add_parser("bench", help="training speed against a bare PyTorch loop")
-    bench.add_argument("--configs", default="a,b,c", help="comma-separated: a, b, c (default all)")
+    bench.add_argument("--configs", default="a,b,c,digits", help="comma-separated: a, b, c, digits (default all)")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
     bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     bench.add_argument("--soak", type=float, metavar="MINUTES",
@@ -282,9 +282,9 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    unknown = [c for c in configs if c not in ("a", "b", "c")]
+    unknown = [c for c in configs if c not in ("a", "b", "c", "digits")]
     if unknown or not configs:
-        raise PlaygroundError(f"--configs: unknown configuration {', '.join(unknown) or '(none)'}; use a, b, c")
+        raise PlaygroundError(f"--configs: unknown configuration {', '.join(unknown) or '(none)'}; use a, b, c, digits")
     if not (math.isfinite(args.seconds) and 0 < args.seconds <= 600):
         raise PlaygroundError("--seconds must be between 0 and 600")
     if args.threads < 1:

@@ -9,6 +9,7 @@ full epoch (including measuring train and test loss and accuracy every epoch).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,6 +17,7 @@ import torch
 
 from playground.core import probes
 from playground.core.build import build_model, make_loss, make_optimizer
+from playground.core.project import load_project
 from playground.core.spec import Project
 from playground.core.training import Trainer
 
@@ -31,8 +33,16 @@ def _dense(units: int, activation: str) -> dict:
     return {"type": "dense", "units": units, "activation": activation, **_TF_INIT}
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
+
+
 def config(name: str) -> Project:
-    """(a) circle [4,2] tanh; (b) spiral 6×8 tanh; (c) spiral, 7 features, [8,8] relu; 250 train points."""
+    """(a) circle [4,2] tanh; (b) spiral 6×8 tanh; (c) spiral, 7 features, [8,8] relu; 250 train
+    points. "digits": the digits CNN example (1,437 training images, batch 32), in fixed order."""
+    if name == "digits":
+        raw = load_project(EXAMPLES / "digits-cnn.json").to_dict()
+        raw["training"].update({"epochs": 0, "shuffle": False, "device": "cpu"})
+        return Project.from_dict(raw)
     if name == "a":
         data = {"dataset": "circle", "features": ["x1", "x2"]}
         layers = [_dense(4, "tanh"), _dense(2, "tanh"), _dense(1, "tanh")]
@@ -65,8 +75,9 @@ class BenchResult:
         return self.trainer_epochs_per_second / self.bare_epochs_per_second
 
     @property
-    def browser_ratio(self) -> float:
-        return self.trainer_epochs_per_second / BROWSER_EPOCHS_PER_SECOND[self.config]
+    def browser_ratio(self) -> float | None:
+        browser = BROWSER_EPOCHS_PER_SECOND.get(self.config)
+        return self.trainer_epochs_per_second / browser if browser else None
 
 
 def _rate(run_epochs: Callable[[int], None], seconds: float) -> float:
@@ -138,8 +149,9 @@ def run_bench(configs: list[str], seconds: float, threads: int,
     for name in configs:
         result = bench_config(name, seconds)
         results.append(result)
-        report(f"({name})     {result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
-               f"{result.ratio:>8.2f}{result.browser_ratio:>12.3f}")
+        browser = f"{result.browser_ratio:>12.3f}" if result.browser_ratio is not None else f"{'–':>12}"
+        report(f"{'(' + name + ')':<8}{result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
+               f"{result.ratio:>8.2f}{browser}")
     if "b" in configs:
         ms = probe_milliseconds("b")
         report(f"probes (b): boundary + every neuron map, 100×100, median {ms:.2f} ms "

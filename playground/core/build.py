@@ -15,19 +15,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from playground.core.layers import LAYERS, Shape
+from playground.core.modules import CUSTOM_MODULES
 from playground.core.registry import INITIALIZERS, LOSSES, OPTIMIZERS
 from playground.core.spec import ModelSpec
-
-
-class Sine(nn.Module):
-    """sin(x) as a module (periodic activation)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sin(x)
-
-
-#: Names the generated code may use; the python exporter writes the same imports.
-CUSTOM_MODULES: dict[str, type[nn.Module]] = {"Sine": Sine}
 
 
 def namespace(**extra: Any) -> dict[str, Any]:

@@ -133,8 +133,10 @@ def _pt2(model, project, path, sample, _with_training):
 
 def _torchscript(model, project, path, sample, _with_training):
     tmp = _tmp(path)
-    with _quiet():
-        traced = torch.jit.trace(model, sample)
+    with _quiet(), torch.no_grad():
+        # attention picks a fused path without gradients; tracing twice (the tracer's own check)
+        # may see the two paths, so that check is off: the export is verified on its outputs below
+        traced = torch.jit.trace(model, sample, check_trace=False)
         traced.save(str(tmp))
     os.replace(tmp, path)
     with _quiet():

@@ -213,3 +213,22 @@ def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.nd
         for hook in hooks:
             hook.remove()
     return [(i, np.ascontiguousarray(out[0].float().cpu().numpy())) for i, out in outputs if out.dim() == 4]
+
+
+def attention_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
+    """For one input (1×T×F), every attention layer's weights (spec index, T×T, averaged over
+    heads; row = the step that looks, column = the step looked at)."""
+    from playground.core.modules import SelfAttention
+
+    found = [(i, m) for i, layer in enumerate(model) for m in layer.modules() if isinstance(m, SelfAttention)]
+    model.eval()
+    try:
+        for _, module in found:
+            module.keep_weights = True
+        with torch.inference_mode():
+            model(x)
+        return [(i, np.ascontiguousarray(m.weights[0].float().cpu().numpy())) for i, m in found
+                if m.weights is not None]
+    finally:
+        for _, module in found:
+            module.keep_weights, module.weights = False, None

@@ -183,7 +183,7 @@ REGULARIZATIONS: dict[str, Entry] = {e.name: e for e in [
 ]}
 
 # ---------------------------------------------------------------------------------------------
-# Data sets. extra: kind (plane: generated 2-D points with features; images; table), task,
+# Data sets. extra: kind (plane: generated 2-D points with features; images; table; sequence), task,
 # classes (0: read from the data), default samples (0: all the file has), and for images the shape
 # when it is fixed.
 
@@ -217,6 +217,15 @@ DATASETS: dict[str, Entry] = {e.name: e for e in [
     Entry("cifar10", "CIFAR-10 files", "32×32 colour images of 10 kinds of objects, from CIFAR-10's "
           "binary batches or an .npz.", "x ∈ [0, 255]^(3×32×32)",
           extra={"kind": "images", "task": "classification", "classes": 10, "samples": 0}),
+    Entry("sine", "Sine forecasting", "Windows of a noisy mixture of two sines; predict the next value.",
+          "y = Σ aₖ·sin(ωₖ·(T+1) + φₖ)", extra={"kind": "sequence", "task": "regression", "classes": 0,
+                                               "samples": 1000, "steps": 24}),
+    Entry("parity", "Parity", "Bit strings; the class says whether the number of ones is odd.",
+          "y = (Σ xₜ) mod 2", extra={"kind": "sequence", "task": "classification", "classes": 2,
+                                     "samples": 1000, "steps": 8}),
+    Entry("chars", "Next character", "Windows of a short text as token ids; predict the next character.",
+          "y = c_{T+1}", extra={"kind": "sequence", "task": "classification", "classes": 0,
+                                "samples": 2000, "steps": 16}),
     Entry("csv", "CSV table", "Your own table: pick the target column and the feature columns; "
           "numbers are standardized, text columns one-hot encoded.", "x = standardized columns",
           extra={"kind": "table", "task": "classification", "classes": 0, "samples": 0}),

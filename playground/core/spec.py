@@ -60,17 +60,18 @@ class DataSpec:
     target: str = ""
     columns: list[str] = field(default_factory=list)
     task: str = "classification"
+    steps: int = 0
 
     @property
     def kind(self) -> str:
-        """"plane", "images" or "table"."""
+        """"plane", "images", "table" or "sequence"."""
         return DATASETS[self.dataset].extra["kind"]
 
     @property
     def num_classes(self) -> int:
         """Classes of a classification (0 for regression); a table's come from its file."""
         fixed = DATASETS[self.dataset].extra["classes"]
-        if self.kind == "plane" or self.task == "regression":
+        if fixed or self.task == "regression":
             return fixed if self.task == "classification" else 0
         from playground.core.data.sources import data_info
 
@@ -81,7 +82,7 @@ class DataSpec:
         """What decides the model's input: trained weights fit another spec with the same one."""
         if self.kind == "plane":
             return ("plane", tuple(self.features))
-        return (self.kind, self.dataset, self.path, self.target, tuple(self.columns))
+        return (self.kind, self.dataset, self.path, self.target, tuple(self.columns), self.steps)
 
     @classmethod
     def from_dict(cls, raw: Any, path: str = "data") -> "DataSpec":
@@ -90,14 +91,20 @@ class DataSpec:
         entry = DATASETS[name]
         kind = entry.extra["kind"]
         keys = {"plane": ["samples", "noise", "features"], "images": ["samples", "path"],
-                "table": ["samples", "path", "target", "columns", "task"]}[kind]
+                "table": ["samples", "path", "target", "columns", "task"],
+                "sequence": ["samples", "noise", "steps"]}[kind]
         check_unknown_keys(raw, ["dataset", "train_fraction", "seed"] + keys, path)
         default_samples = entry.extra["samples"]
+        generated = kind in ("plane", "sequence")
         samples = check_number(raw.get("samples", default_samples), f"{path}.samples", integer=True,
-                               low=4 if kind == "plane" else 0, high=MAX_SAMPLES)
-        if kind != "plane" and 0 < samples < 4:
+                               low=4 if generated else 0, high=MAX_SAMPLES)
+        if not generated and 0 < samples < 4:
             raise ValidationError(f"{path}.samples", f"must be 0 (all) or at least 4, not {samples}")
         noise = check_number(raw.get("noise", 0.0), f"{path}.noise", integer=False, low=0.0, high=0.5)
+        steps = 0
+        if kind == "sequence":
+            steps = int(check_number(raw.get("steps", entry.extra["steps"]), f"{path}.steps", integer=True,
+                                     low=2, high=4096))
         fraction = check_number(raw.get("train_fraction", 0.5 if kind == "plane" else 0.8),
                                 f"{path}.train_fraction", integer=False, low=0.0, high=1.0, low_exclusive=True)
         if samples:
@@ -109,7 +116,7 @@ class DataSpec:
         seed = _seed(raw.get("seed", 1), f"{path}.seed")
         features = _features(raw.get("features", ["x1", "x2"]), f"{path}.features") if kind == "plane" else []
         file = ""
-        if kind != "plane" and (name != "digits" or "path" in raw):
+        if kind in ("images", "table") and (name != "digits" or "path" in raw):
             file = raw.get("path", "")
             if not isinstance(file, str) or not file.strip() or "\x00" in file:
                 raise ValidationError(f"{path}.path", f"choose the file or folder to read the {entry.title} from")
@@ -127,12 +134,14 @@ class DataSpec:
             if task not in ("classification", "regression"):
                 raise ValidationError(f"{path}.task", f"must be classification or regression, not {task!r}")
         return cls(name, int(samples), float(noise), float(fraction), seed, features, file, target,
-                   list(columns), task)
+                   list(columns), task, steps)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"dataset": self.dataset, "samples": self.samples}
-        if self.kind == "plane":
+        if self.kind in ("plane", "sequence"):
             out["noise"] = self.noise
+        if self.kind == "sequence":
+            out["steps"] = self.steps
         out.update({"train_fraction": self.train_fraction, "seed": self.seed})
         if self.kind == "plane":
             out["features"] = list(self.features)

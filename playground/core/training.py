@@ -182,7 +182,13 @@ class Trainer:
         self._direct_sgd = spec.optimizer["name"] == "sgd"
         self._x_all = torch.cat([self.x_train, self.x_test])
         self._shuffle = torch.Generator().manual_seed(spec.seed)
-        self._fixed_batches = list(zip(self.x_train.split(spec.batch_size), self.y_train.split(spec.batch_size)))
+        self._fixed_batches = list(zip(self.x_train.split(spec.batch_size), self.y_train.split(spec.batch_size),
+                                       self.labels_train.split(spec.batch_size)))
+        # Plane data sets are tiny: after each epoch the loss over the whole training set is
+        # measured, as the TensorFlow Playground does. Larger data sets report the mean of the
+        # epoch's mini-batch losses (and accuracy) instead, which costs nothing extra.
+        self.running_train_metrics = project.data.kind != "plane"
+        self._running = torch.zeros(3, dtype=torch.float64, device=self.device)  # loss sum, correct, count
         self._batches = self._fixed_batches
         self._order: torch.Tensor | None = None  # this epoch's shuffled order
         self.epoch = 0
@@ -273,6 +279,7 @@ class Trainer:
         """Train to the end of the current epoch (or until a stop), then measure and report."""
         spec = self.project.training
         if self._next_batch == 0:
+            self._running.zero_()
             self._apply_lr()
             if spec.shuffle:
                 self._use_order(torch.randperm(len(self.x_train), generator=self._shuffle))
@@ -292,7 +299,8 @@ class Trainer:
         self._order = order
         order = order.to(self.device)
         size = self.project.training.batch_size
-        self._batches = list(zip(self.x_train[order].split(size), self.y_train[order].split(size)))
+        self._batches = list(zip(self.x_train[order].split(size), self.y_train[order].split(size),
+                                 self.labels_train[order].split(size)))
 
     def _read_rng(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         cuda = torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None
@@ -319,9 +327,12 @@ class Trainer:
                 self.elapsed += time.perf_counter() - start
                 self.step += i - first
                 return self._report("stopped", "stopped by request")
-            xb, yb = batches[i]
-            loss = loss_fn(model(xb), yb)
+            xb, yb, lb = batches[i]
+            out = model(xb)
+            loss = loss_fn(out, yb)
             loss.backward()
+            if self.running_train_metrics:
+                self._accumulate(out.detach(), loss.detach(), lb)
             if regularize:
                 self._regularize()
             if clip is not None:
@@ -338,6 +349,15 @@ class Trainer:
         self.epoch += 1
         self.elapsed += time.perf_counter() - start
         return self._finish_epoch(seconds)
+
+    def _accumulate(self, out: torch.Tensor, loss: torch.Tensor, labels: torch.Tensor) -> None:
+        """Add a mini-batch to the epoch's running loss and accuracy (stays on the device)."""
+        n = len(labels)
+        running = self._running
+        running[0] += loss * n
+        if self.encoding != "real":
+            running[1] += (predicted_classes(out, self.encoding, self.activation) == labels).sum()
+        running[2] += n
 
     def _sgd_step(self, lr: float) -> None:
         params = [p for p in self._params if p.grad is not None]
@@ -447,7 +467,19 @@ class Trainer:
 
     def evaluate_splits(self) -> tuple[tuple[float, float | None], tuple[float, float | None]]:
         """((train loss, accuracy), (test loss, accuracy)); accuracy None for regression.
-        One forward pass over both splits: this runs after every epoch."""
+        One forward pass over both splits: this runs after every epoch (for larger data sets,
+        the training figures are the epoch's running means: see `running_train_metrics`)."""
+        if self.running_train_metrics and self._running[2] > 0:
+            loss_sum, correct, count = self._running.tolist()
+            out = self.outputs(self.x_test)
+            with torch.inference_mode():
+                test_loss = float(self.loss_fn(out, self.y_test))
+                test_acc = None
+                if self.encoding != "real":
+                    pred = predicted_classes(out, self.encoding, self.activation)
+                    test_acc = int((pred == self.labels_test).sum()) / len(self.labels_test)
+            train_acc = correct / count if self.encoding != "real" else None
+            return (loss_sum / count, train_acc), (test_loss, test_acc)
         out = self.outputs(self._x_all)
         n = len(self.x_train)
         results = []
@@ -531,6 +563,11 @@ class Trainer:
             predicted, confidence = cls.cpu().numpy(), conf.float().cpu().numpy()
         return probes.SampleProbe(np.arange(n), self.dataset.x_test[:n], self.dataset.y_test[:n], predicted,
                                   confidence)
+
+    def probe_attention(self, index: int) -> list[tuple[int, np.ndarray]]:
+        """The attention weights of every attention layer for test sample `index`."""
+        index = max(0, min(index, len(self.x_test) - 1))
+        return probes.attention_maps(self.model, self.x_test[index:index + 1])
 
     def probe_feature_maps(self, index: int) -> list[tuple[int, np.ndarray]]:
         """Every image-shaped layer output for test sample `index`."""

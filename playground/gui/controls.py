@@ -33,7 +33,8 @@ def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#455a64"))
-        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "csv": "CSV"}.get(name, "?")
+        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "csv": "CSV", "sine": "∿", "parity": "0110",
+                 "chars": "abc"}.get(name, "?")
         painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
         painter.end()
         return pixmap
@@ -98,6 +99,13 @@ class DataPanel(QWidget):
         self.samples.valueChanged.connect(lambda v: self.edited.emit("samples", int(v)))
         layout.addRow("Samples", self.samples)
 
+        self.steps = QSpinBox(objectName="stepsSpin")
+        self.steps.setRange(2, 4096)
+        self.steps.setKeyboardTracking(False)
+        self.steps.setToolTip("Steps in each sequence")
+        self.steps.valueChanged.connect(lambda v: self.edited.emit("steps", int(v)))
+        layout.addRow("Steps", self.steps)
+
         grid = QGridLayout()
         grid.setSpacing(2)
         self.features: dict[str, QToolButton] = {}
@@ -144,11 +152,15 @@ class DataPanel(QWidget):
         data = project.data
         self._seed = data.seed
         kind = data.kind
-        for widget, visible in ((self.noise, kind == "plane"), (self.features["x1"].parentWidget(), kind == "plane"),
-                                (self.path, kind != "plane"), (self.target, kind == "table"),
+        noisy = kind == "plane" or data.dataset == "sine"
+        for widget, visible in ((self.noise, noisy), (self.features["x1"].parentWidget(), kind == "plane"),
+                                (self.steps, kind == "sequence"),
+                                (self.path, kind in ("images", "table")), (self.target, kind == "table"),
                                 (self.task, kind == "table"), (self.regenerate, kind == "plane")):
             row = widget if self.form.indexOf(widget) >= 0 else widget.parentWidget()
             self.form.setRowVisible(row, visible)
+        with _Blocked(self.steps):
+            self.steps.setValue(max(2, data.steps))
         self.path.setText(data.path or ("shipped with the app" if data.dataset == "digits" else "none chosen"))
         self.path.setToolTip(data.path)
         self.choose_path.setEnabled(data.dataset != "digits")
@@ -157,8 +169,9 @@ class DataPanel(QWidget):
             self.target.addItems(columns or ([data.target] if data.target else []))
             self.target.setCurrentText(data.target)
             self.task.setCurrentText(data.task)
-        self.samples.setMinimum(10 if kind == "plane" else 0)
-        self.samples.setSpecialValueText("all" if kind != "plane" else "")
+        generated = kind in ("plane", "sequence")
+        self.samples.setMinimum(10 if generated else 0)
+        self.samples.setSpecialValueText("" if generated else "all")
         with _Blocked(self.dataset, self.noise, self.ratio, self.samples, *self.features.values()):
             self.dataset.setCurrentIndex(self.dataset.findData(data.dataset))
             self.noise.setValue(round(data.noise * 100))

@@ -436,6 +436,8 @@ class MainWindow(QMainWindow):
                         "features": list(current.features) or ["x1", "x2"]})
             if current.kind == "plane":
                 new["train_fraction"] = current.train_fraction
+        elif kind == "sequence" and name == "sine":
+            new["noise"] = 0.05
         elif path:
             new["path"] = path
         if kind == "table":
@@ -628,6 +630,8 @@ class MainWindow(QMainWindow):
             self.histogram_view.add(update.epoch, update.statistics)
         if update.samples is not None:
             self.sample_view.set_samples(update.samples)
+        if update.attention:
+            self.sample_view.set_attention(update.attention)
         if update.feature_maps is not None:
             names = {i: layer.type for i, layer in enumerate(self.document.project.model.layers)}
             self.sample_view.set_feature_maps(update.feature_maps, names)

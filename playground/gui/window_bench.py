@@ -39,7 +39,10 @@ class _Window:
 
         from playground.gui.main_window import MainWindow
 
+        from playground.gui.app import collect_garbage_in_gui_thread
+
         self.app = QApplication.instance() or QApplication(sys.argv[:1])
+        self.collector = collect_garbage_in_gui_thread()
         settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
         settings.setValue("autosave/folder", folder)
         self.window = window = MainWindow(project_path=project, settings=settings)

@@ -58,6 +58,7 @@ class TrainingUpdate:
     confusion: Any = None         # classes × classes counts on the test split
     samples: Any = None           # core.probes.SampleProbe (image and table data)
     feature_maps: Any = None      # [(spec layer, C×H×W)] of the chosen test image
+    attention: Any = None         # [(spec layer, T×T)] attention weights of the chosen test sequence
     metrics: dict = field(default_factory=dict)  # test RMSE and R² for regression
 
 
@@ -399,6 +400,8 @@ class TrainingWorker(QThread):
             update.samples = trainer.probe_samples()
             if len(trainer.dataset.input_shape) == 3:
                 update.feature_maps = trainer.probe_feature_maps(views.sample)
+            elif len(trainer.dataset.input_shape) == 2:
+                update.attention = trainer.probe_attention(views.sample)
         if trainer.encoding == "real":
             update.metrics = trainer.regression_metrics()
         elif views.confusion:

@@ -66,6 +66,18 @@ def test_spiral_example_reaches_95_percent(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["test_accuracy"] >= 0.95
 
 
+@pytest.mark.parametrize("example, metric, goal", [
+    ("digits-cnn.json", "test_accuracy", 0.97),
+    ("sine-lstm.json", "test_r2", 0.9),
+    ("tiny-transformer.json", "test_accuracy", 0.9),
+])
+def test_examples_beyond_the_plane_reach_what_the_readme_states(tmp_path, example, metric, goal):
+    out = tmp_path / "run"
+    result = playground("train", str(EXAMPLES / example), "--output", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "metrics.json").read_text())[metric] >= goal
+
+
 @pytest.mark.parametrize("content, words", [
     ("{", ["not valid JSON", "line 1"]),
     ('{"format": "neural-playground-project", "version": 1, "data": {"dataset": "spira", ', ["not valid JSON"]),

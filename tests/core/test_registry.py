@@ -37,8 +37,10 @@ def test_catalogues_hold_what_the_issue_lists():
                                           "xavier_normal", "he_uniform", "he_normal", "orthogonal", "lecun_normal"}
     assert set(registry.SCHEDULES) == {"constant", "step", "exponential", "cosine"}
     assert set(registry.REGULARIZATIONS) == {"none", "l1", "l2"}
-    assert set(LAYERS) >= {"dense", "dropout", "batch_norm", "layer_norm", "activation", "flatten", "conv2d",
-                           "max_pool2d", "avg_pool2d", "global_avg_pool", "batch_norm2d", "dropout2d"}
+    assert set(LAYERS) == {"dense", "dropout", "batch_norm", "layer_norm", "activation", "flatten", "conv2d",
+                           "max_pool2d", "avg_pool2d", "global_avg_pool", "batch_norm2d", "dropout2d", "rnn", "lstm",
+                           "gru", "embedding", "positional_encoding", "self_attention", "transformer_block",
+                           "residual"}
     assert {"circle", "xor", "gauss", "spiral", "plane", "multigauss", "moons", "checkerboard"} <= set(registry.DATASETS)
 
 
@@ -86,6 +88,49 @@ def test_every_image_layer_builds_trains_and_exports_on_digits(tmp_path):
     for fmt in FORMATS:
         result = export_model(trainer.model, project, fmt, tmp_path / f"cnn.{fmt}", trainer.x_test)
         assert result.files[0].is_file() and result.max_difference < 1e-3, fmt
+
+
+SEQUENCE_MODELS = {
+    "recurrent": ("sine", [{"type": "rnn", "hidden": 6, "output": "sequence"},
+                           {"type": "lstm", "hidden": 5, "bidirectional": True, "output": "sequence", "layers": 2},
+                           {"type": "gru", "hidden": 4}, {"type": "residual", "hidden": 6, "activation": "tanh"},
+                           {"type": "dense", "units": 1}], "mse"),
+    "attention": ("chars", [{"type": "embedding", "vocabulary": 28, "dim": 8}, {"type": "positional_encoding"},
+                            {"type": "self_attention", "heads": 2}, {"type": "layer_norm"},
+                            {"type": "transformer_block", "heads": 4, "feedforward": 16},
+                            {"type": "residual", "hidden": 8}, {"type": "global_avg_pool"},
+                            {"type": "dense", "units": 28}], "cross_entropy"),
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCE_MODELS))
+def test_every_sequence_layer_builds_trains_and_exports(tmp_path, name):
+    dataset, layers, loss = SEQUENCE_MODELS[name]
+    raw = project_dict(layers=layers, epochs=2, loss=loss, optimizer="adam", learning_rate=0.01)
+    raw["data"] = {"dataset": dataset, "samples": 120, "steps": 10}
+    project = Project.from_dict(raw)
+    trainer = Trainer(project)
+    assert trainer.dataset.input_shape == (10, 1)
+    assert sum(p.numel() for p in trainer.model.parameters()) == trainer.analysis.total_params
+    snap = trainer.run()
+    assert snap.kind == "epoch" and math.isfinite(snap.train_loss)
+    for fmt in FORMATS:
+        result = export_model(trainer.model, project, fmt, tmp_path / f"{name}.{fmt}", trainer.x_test)
+        assert result.files[0].is_file() and result.max_difference < 1e-3, fmt
+
+
+@pytest.mark.parametrize("layers, shape, words", [
+    ([{"type": "lstm"}], (2,), "lstm needs sequences (steps × features); the input here is 2 features"),
+    ([{"type": "embedding"}], (5, 3), "one token id per step; the input has 3 features"),
+    ([{"type": "self_attention", "heads": 3}], (5, 8), "8 features per step cannot be split into 3 heads"),
+    ([{"type": "transformer_block", "heads": 5}], (5, 8), "cannot be split into 5 heads"),
+    ([{"type": "residual"}], (1, 8, 8), "add a flatten layer before it"),
+])
+def test_sequence_layer_mismatches_are_explained(layers, shape, words):
+    from playground.core.shapes import analyze_model
+
+    analysis = analyze_model(ModelSpec([LayerSpec.from_dict(layer) for layer in layers]), shape)
+    assert not analysis.ok and words in str(analysis.error), str(analysis.error)
 
 
 @pytest.mark.parametrize("layers, words", [

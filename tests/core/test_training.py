@@ -243,3 +243,24 @@ def test_revert_to_best_puts_back_the_lowest_test_loss():
     assert trainer.revert_to_best() == best.epoch == trainer.best_epoch
     (_, _), (test_loss, _) = trainer.evaluate_splits()
     assert test_loss == pytest.approx(best.test_loss, rel=1e-6)
+
+
+def test_larger_data_sets_report_the_epochs_running_training_loss():
+    """Images, tables and sequences: the train loss is the mean of the epoch's mini-batch losses
+    (no second pass over the training set); the test loss is measured on the whole test split."""
+    raw = project_dict(layers=[{"type": "flatten"}, {"type": "dense", "units": 10}], loss="cross_entropy",
+                       optimizer="sgd", learning_rate=1e-30, epochs=1, batch_size=50)
+    raw["data"] = {"dataset": "digits", "samples": 300, "train_fraction": 0.5}
+    trainer = Trainer(Project.from_dict(raw))
+    assert trainer.running_train_metrics
+    with torch.no_grad():  # a learning rate of 1e-30: the weights do not move, each batch loss is fixed
+        out = trainer.model(trainer.x_train)
+        losses = [float(trainer.loss_fn(out[i:i + 50], trainer.y_train[i:i + 50])) * len(out[i:i + 50])
+                  for i in range(0, len(out), 50)]
+        test_loss = float(trainer.loss_fn(trainer.model(trainer.x_test), trainer.y_test))
+    snap = trainer.run()
+    assert snap.train_loss == pytest.approx(sum(losses) / len(out), rel=1e-5)
+    assert snap.test_loss == pytest.approx(test_loss, rel=1e-5)
+    correct = int((out.argmax(1) == trainer.labels_train).sum())
+    assert snap.train_accuracy == pytest.approx(correct / len(out))
+    assert not Trainer(Project.from_dict(project_dict())).running_train_metrics

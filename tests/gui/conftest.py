@@ -7,6 +7,21 @@ from PySide6.QtWidgets import QMessageBox
 from playground.gui import MainWindow
 
 
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_in_the_gui_thread(qapp):
+    """As the app does (gui.app): cyclic garbage is collected on the GUI thread only, never by a
+    training thread that happens to allocate (which can deadlock against Qt)."""
+    import gc
+
+    from playground.gui.app import collect_garbage_in_gui_thread
+
+    gc.collect()
+    collector = collect_garbage_in_gui_thread()
+    yield collector
+    collector.timer.stop()
+    gc.enable()
+
+
 @pytest.fixture
 def settings(tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -42,6 +57,9 @@ def make_window(qtbot, settings, monkeypatch):
     for window in windows:
         window.close()
         assert window.worker.wait(10000)
+    import gc
+
+    gc.collect()  # here, on the GUI thread
 
 
 @pytest.fixture

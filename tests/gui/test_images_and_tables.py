@@ -3,6 +3,7 @@ sample grid with predictions and shows feature maps; an MNIST-format folder and 
 chosen as a person would; a missing or damaged file is a message, not a crash."""
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
 
 from playground.gui.palette import layer_mime
@@ -102,3 +103,39 @@ def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
     window.data_panel.task.setCurrentText("regression")
     window.data_panel.task.activated.emit(1)
     assert window.document.project.data.target == "petal" and window.document.project.data.task == "regression"
+
+
+def test_sine_forecasts_show_true_and_predicted_next_values(make_window, qtbot):
+    from tests.conftest import EXAMPLES
+
+    window = make_window(EXAMPLES / "sine-lstm.json")
+    assert window.data_panel.steps.value() == 24 and window.data_panel.steps.isVisible()
+    view = window.sample_view
+    qtbot.waitUntil(lambda: view.pages.currentWidget() is view.curves, timeout=10000)
+    window.step()
+    qtbot.waitUntil(lambda: window.epoch >= 1 and view.curve_plots[0][2].getData()[1] is not None, timeout=20000)
+    probe = window.worker._trainer.probe_samples()
+    qtbot.waitUntil(lambda: float(view.curve_plots[0][3].getData()[1][0]) == pytest.approx(float(probe.predicted[0])),
+                    timeout=10000)
+    assert float(view.curve_plots[0][2].getData()[1][0]) == pytest.approx(float(probe.true[0]))
+    assert len(view.curve_plots[0][1].getData()[0]) == 24
+
+
+def test_the_tiny_transformer_shows_its_attention_and_decoded_text(make_window, qtbot):
+    from tests.conftest import EXAMPLES
+
+    window = make_window(EXAMPLES / "tiny-transformer.json")
+    view = window.sample_view
+    window.step()
+    qtbot.waitUntil(lambda: view.rows.rowCount() == 36 and view.attention.isVisible(), timeout=20000)
+    first = view.rows.item(0, 1).text()
+    assert first.startswith("'") and len(first) == 16 + 2  # sixteen characters, quoted
+    assert view.attention_image.image.shape == (16, 16)
+    np.testing.assert_allclose(view.attention_image.image.sum(axis=1), 1.0, atol=1e-4)  # each row a distribution
+    view.rows.cellClicked.emit(4, 0)
+    assert view.chosen == 4
+    title = lambda: view.attention.getPlotItem().titleLabel.text  # noqa: E731
+    qtbot.waitUntil(lambda: "test sample 4" in title(), timeout=10000)
+    qtbot.wait(200)  # the worker is idle again (paused) before the test asks the model itself
+    expected = window.worker._trainer.probe_attention(4)[0][1]
+    np.testing.assert_allclose(view.attention_image.image, expected, atol=1e-5)

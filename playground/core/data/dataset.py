@@ -45,7 +45,20 @@ def make_dataset(spec: DataSpec) -> Dataset:
         return _images(spec)
     if spec.kind == "table":
         return _table(spec)
+    if spec.kind == "sequence":
+        return _sequence(spec)
     return _plane(spec)
+
+
+def _sequence(spec: DataSpec) -> Dataset:
+    from playground.core.data.sequences import GENERATORS
+    from playground.core.data.sources import data_info
+
+    rng = np.random.default_rng(spec.seed)
+    x, y = GENERATORS[spec.dataset](spec.samples, spec.steps, spec.noise, rng)
+    split = int(np.floor(spec.samples * spec.train_fraction))
+    info = data_info(spec)
+    return Dataset(spec, None, None, x[:split], x[split:], y[:split], y[split:], info.classes, info.class_names)
 
 
 def _plane(spec: DataSpec) -> Dataset:

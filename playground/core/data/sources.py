@@ -75,6 +75,11 @@ def data_info(spec: DataSpec) -> DataInfo:
         classes = max(10, int(arrays.y_train.max()) + 1)
         total = len(arrays.x_train) + (0 if arrays.x_test is None else len(arrays.x_test))
         return DataInfo(arrays.shape, classes, tuple(str(i) for i in range(classes)), total)
+    if spec.kind == "sequence":
+        from playground.core.data.sequences import VOCABULARY
+
+        names = {"parity": ("even", "odd"), "chars": tuple(VOCABULARY)}.get(spec.dataset, ())
+        return DataInfo((spec.steps, 1), len(names), names, spec.samples)
     encoded = load_table(spec)
     return DataInfo((encoded.x.shape[1],), len(encoded.classes), tuple(encoded.classes), len(encoded.x))
 

@@ -41,6 +41,7 @@ class LossPlot(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss")
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.25)
         legend = item.addLegend(offset=(-10, 10), labelTextColor="#333")
         self.raw_train = item.plot(pen=pg.mkPen((*TRAIN_COLOUR, 60), width=1))
@@ -98,8 +99,12 @@ class LossPlot(QWidget):
         bar.addWidget(QLabel("smoothing"))
         bar.addWidget(self.smoothing, 1)
         bar.addWidget(self.smoothing_label)
-        bar.addWidget(self.summary)
-        stack_with_bar(self, bar, self.plot, self.readout)
+        below = QWidget()
+        below_row = QHBoxLayout(below)
+        below_row.setContentsMargins(0, 0, 0, 0)
+        below_row.addWidget(self.readout, 1)
+        below_row.addWidget(self.summary)
+        stack_with_bar(self, bar, self.plot, below)
         self._view_changed()
 
     # ----------------------------------------------------------------- data
@@ -151,6 +156,11 @@ class LossPlot(QWidget):
 
     def clear(self, classification: bool = True) -> None:
         self._columns = {name: GrowingArray() for name in self._columns}
+        if classification != self.classification:
+            if classification:
+                self.legend.addItem(self.accuracy_curve, "test accuracy")
+            else:
+                self.legend.removeItem(self.accuracy_curve)
         self.classification = classification
         self._metrics = {}
         self._update_summary()

@@ -1,17 +1,22 @@
 """Test samples with the model's predictions: for images, a grid of test images captioned "true →
 predicted" (mistakes in red; click one to choose it) and the feature maps every convolution or
-pooling layer makes of the chosen image, live; for tables, the first test rows with their true and
-predicted values."""
+pooling layer makes of the chosen image, live; for tables and sequence labels, the first test rows
+with their input, true and predicted values; for sequence forecasts, a few test sequences with the
+true and the predicted next value. Attention layers show their weights for the chosen sample as a
+heatmap."""
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QGridLayout, QLabel, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 COLUMNS = 6
+FORECASTS = 4
+_ATTENTION_LUT = np.array([np.linspace(255, c, 256) for c in (0x4A, 0x14, 0x8C)]).T.round().astype(np.uint8)
 TILE = 56
 MAP_TILE = 34
 MAX_MAPS = 16
@@ -84,25 +89,65 @@ class SampleView(QWidget):
         images.addWidget(maps_scroll)
         images.setSizes([320, 200])
         self.pages.addWidget(images)
-        self.rows = QTableWidget(0, 3, objectName="sampleRows")
-        self.rows.setHorizontalHeaderLabels(["test row", "true", "predicted"])
+        self.rows = QTableWidget(0, 4, objectName="sampleRows")
+        self.rows.setHorizontalHeaderLabels(["test row", "input", "true", "predicted"])
         self.rows.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.rows.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.rows.cellClicked.connect(lambda row, _column: self.choose(row))
         self.pages.addWidget(self.rows)
+        self.curves = pg.GraphicsLayoutWidget()
+        self.curves.setObjectName("sequenceCurves")
+        self.curves.setBackground("w")
+        self.curve_plots = []
+        for k in range(FORECASTS):
+            plot = self.curves.addPlot(row=k, col=0)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=False, y=False)
+            window = plot.plot(pen=pg.mkPen("#607d8b", width=1.5))
+            true = plot.plot(pen=None, symbol="o", symbolBrush="#2e7d32", symbolSize=8)
+            predicted = plot.plot(pen=None, symbol="x", symbolPen=pg.mkPen("#ef6c00", width=2), symbolSize=10)
+            self.curve_plots.append((plot, window, true, predicted))
+        self.curve_plots[0][0].setTitle("input (grey), true next (green ●), predicted (orange ×)", size="9pt")
+        self.pages.addWidget(self.curves)
+        self.attention = pg.PlotWidget(background="w")
+        self.attention.setObjectName("attentionMap")
+        self.attention.setMouseEnabled(x=False, y=False)
+        self.attention.hideButtons()
+        self.attention.getPlotItem().invertY(True)
+        self.attention.setLabel("bottom", "step looked at")
+        self.attention.setLabel("left", "step looking")
+        self.attention_image = pg.ImageItem(axisOrder="row-major")
+        self.attention_image.setLookupTable(_ATTENTION_LUT)
+        self.attention.addItem(self.attention_image)
+        self.attention.hide()
+        self.split = split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.pages)
+        split.addWidget(self.attention)
+        self.attention.setMinimumHeight(160)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.pages)
+        layout.addWidget(split)
+        self.attention_maps: list = []
         self.tiles: list[SampleTile] = []
         self.chosen = 0
         self.class_names: tuple[str, ...] = ()
         self.regression = False
         self.map_labels: list[QLabel] = []
         self.frames = 0
+        self.sequence = False
+        self.tokens: tuple[str, ...] = ()
 
     def set_data(self, data) -> None:
         """A DataUpdate (gui.worker) for image or table data."""
         self.class_names = tuple(data.class_names)
         self.regression = data.task == "regression"
-        self.pages.setCurrentIndex(0 if len(data.input_shape) == 3 else 1)
+        self.sequence = data.kind == "sequence"
+        self.tokens = data.class_names if data.class_names and self.sequence and len(data.class_names) > 2 else ()
+        if len(data.input_shape) == 3:
+            self.pages.setCurrentIndex(0)
+        else:
+            self.pages.setCurrentIndex(2 if self.sequence and self.regression else 1)
+        self.attention.hide()
         self.choose(0, notify=False)
 
     def _name(self, label) -> str:
@@ -118,6 +163,9 @@ class SampleView(QWidget):
         self.frames += 1
         if self.pages.currentIndex() == 1:
             self._rows(probe)
+            return
+        if self.pages.currentIndex() == 2:
+            self._forecasts(probe)
             return
         while len(self.tiles) < len(probe.indices):
             tile = SampleTile(len(self.tiles), self)
@@ -139,14 +187,55 @@ class SampleView(QWidget):
         self.summary.setText(f"First {len(probe.indices)} test images, true → predicted: {wrong} mistake"
                              f"{'s' if wrong != 1 else ''} (red). Click one for its feature maps.")
 
+    def _input_text(self, row: np.ndarray) -> str:
+        """A test input in a line: characters, bits, or the first numbers."""
+        values = np.asarray(row, dtype=np.float64).reshape(len(row), -1)
+        if self.sequence and values.shape[1] == 1:
+            ids = values[:, 0].round().astype(int)
+            if self.tokens:
+                return repr("".join(self.tokens[i] if 0 <= i < len(self.tokens) else "?" for i in ids))
+            if set(ids.tolist()) <= {0, 1}:
+                return "".join(map(str, ids))
+        flat = values.ravel()
+        text = ", ".join(f"{v:.3g}" for v in flat[:6])
+        return text + (", …" if len(flat) > 6 else "")
+
     def _rows(self, probe) -> None:
         self.rows.setRowCount(len(probe.indices))
-        for r, (index, true, predicted) in enumerate(zip(probe.indices, probe.true, probe.predicted)):
-            for c, text in enumerate((str(int(index)), self._name(true), self._name(predicted))):
+        for r, (index, row, true, predicted) in enumerate(zip(probe.indices, probe.inputs, probe.true,
+                                                              probe.predicted)):
+            texts = (str(int(index)), self._input_text(row), self._name(true), self._name(predicted))
+            for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)
-                if c == 2 and not self.regression and int(true) != int(predicted):
+                if c == 3 and not self.regression and int(true) != int(predicted):
                     item.setForeground(Qt.GlobalColor.red)
                 self.rows.setItem(r, c, item)
+
+    def _forecasts(self, probe) -> None:
+        for k, (plot, window, true, predicted) in enumerate(self.curve_plots):
+            if k >= len(probe.indices):
+                break
+            steps = np.asarray(probe.inputs[k], dtype=np.float64).reshape(len(probe.inputs[k]), -1)[:, 0]
+            t = np.arange(len(steps))
+            window.setData(t, steps)
+            true.setData([len(steps)], [float(probe.true[k])])
+            predicted.setData([len(steps)], [float(probe.predicted[k])])
+            plot.setXRange(-0.5, len(steps) + 0.8, padding=0)
+
+    def set_attention(self, maps: list | None) -> None:
+        """[(spec layer, T×T)] attention weights of the chosen sample (the first attention layer shown)."""
+        if not maps:
+            return
+        self.attention_maps = maps
+        layer, weights = maps[0]
+        if not self.attention.isVisible():
+            self.attention.show()
+            self.split.setSizes([3, 2])
+        self.attention.setTitle(f"attention of layer {layer + 1}, test sample {self.chosen}"
+                                + (f" (+{len(maps) - 1} more layers)" if len(maps) > 1 else ""), size="9pt")
+        n = len(weights)
+        self.attention_image.setImage(np.ascontiguousarray(weights, dtype=np.float32), autoLevels=False,
+                                      levels=(0, float(weights.max()) or 1.0), rect=QRectF(-0.5, -0.5, n, n))
 
     def choose(self, index: int, notify: bool = True) -> None:
         self.chosen = index
