@@ -55,7 +55,24 @@ def _grid_inputs(features: list[str], resolution: int, extent: float, device: to
 def boundary(model: nn.Module, features: list[str], encoding: str, activation: str, *,
              resolution: int = GRID_RESOLUTION, extent: float = GRID_EXTENT,
              device: torch.device | str = "cpu") -> BoundaryProbe:
+    """The model over the input plane (the plane data sets' features of each grid point)."""
     x = _grid_inputs(features, resolution, extent, torch.device(device))
+    return boundary_of_inputs(model, x, encoding, activation, resolution)
+
+
+def table_inputs(mean: np.ndarray, axes: tuple[int, int], resolution: int = GRID_RESOLUTION,
+                 extent: float = GRID_EXTENT) -> np.ndarray:
+    """Rows for a grid over two columns of a table (`axes`), every other column at its mean."""
+    grid = grid_points(resolution, extent)
+    rows = np.repeat(np.asarray(mean, dtype=np.float32)[None, :], len(grid), axis=0)
+    rows[:, axes[0]] = grid[:, 0]
+    rows[:, axes[1]] = grid[:, 1]
+    return rows
+
+
+def boundary_of_inputs(model: nn.Module, x: torch.Tensor, encoding: str, activation: str,
+                       resolution: int = GRID_RESOLUTION) -> BoundaryProbe:
+    """The model's output for resolution² grid rows `x` (x fastest), as a BoundaryProbe."""
     model.eval()
     with torch.inference_mode():
         out = model(x)

@@ -217,6 +217,9 @@ DATASETS: dict[str, Entry] = {e.name: e for e in [
     Entry("cifar10", "CIFAR-10 files", "32×32 colour images of 10 kinds of objects, from CIFAR-10's "
           "binary batches or an .npz.", "x ∈ [0, 255]^(3×32×32)",
           extra={"kind": "images", "task": "classification", "classes": 10, "samples": 0}),
+    Entry("folder", "Image folder", "Your own images: one sub-folder per class with PNG or JPEG files, "
+          "resized and scaled as you set.", "x ∈ [0, 255]^(C×S×S), label = its sub-folder",
+          extra={"kind": "images", "task": "classification", "classes": 0, "samples": 0}),
     Entry("sine", "Sine forecasting", "Windows of a noisy mixture of two sines; predict the next value.",
           "y = Σ aₖ·sin(ωₖ·(T+1) + φₖ)", extra={"kind": "sequence", "task": "regression", "classes": 0,
                                                "samples": 1000, "steps": 24}),

@@ -61,6 +61,8 @@ class DataSpec:
     columns: list[str] = field(default_factory=list)
     task: str = "classification"
     steps: int = 0
+    image_size: int = 0
+    channels: int = 0
 
     @property
     def kind(self) -> str:
@@ -82,7 +84,8 @@ class DataSpec:
         """What decides the model's input: trained weights fit another spec with the same one."""
         if self.kind == "plane":
             return ("plane", tuple(self.features))
-        return (self.kind, self.dataset, self.path, self.target, tuple(self.columns), self.steps)
+        return (self.kind, self.dataset, self.path, self.target, tuple(self.columns), self.steps,
+                self.image_size, self.channels)
 
     @classmethod
     def from_dict(cls, raw: Any, path: str = "data") -> "DataSpec":
@@ -90,7 +93,8 @@ class DataSpec:
         name = _known_name(raw, "dataset", DATASETS, path, "data set")
         entry = DATASETS[name]
         kind = entry.extra["kind"]
-        keys = {"plane": ["samples", "noise", "features"], "images": ["samples", "path"],
+        keys = {"plane": ["samples", "noise", "features"],
+                "images": ["samples", "path"] + (["image_size", "channels"] if name == "folder" else []),
                 "table": ["samples", "path", "target", "columns", "task"],
                 "sequence": ["samples", "noise", "steps"]}[kind]
         check_unknown_keys(raw, ["dataset", "train_fraction", "seed"] + keys, path)
@@ -133,8 +137,14 @@ class DataSpec:
             task = raw.get("task", "classification")
             if task not in ("classification", "regression"):
                 raise ValidationError(f"{path}.task", f"must be classification or regression, not {task!r}")
+        image_size = channels = 0
+        if name == "folder":
+            image_size = int(check_number(raw.get("image_size", 28), f"{path}.image_size", integer=True, low=4, high=512))
+            channels = raw.get("channels", 1)
+            if channels not in (1, 3) or isinstance(channels, bool):
+                raise ValidationError(f"{path}.channels", f"must be 1 (grey) or 3 (colour), not {channels!r}")
         return cls(name, int(samples), float(noise), float(fraction), seed, features, file, target,
-                   list(columns), task, steps)
+                   list(columns), task, steps, image_size, int(channels))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"dataset": self.dataset, "samples": self.samples}
@@ -149,6 +159,8 @@ class DataSpec:
             out["path"] = self.path
         if self.kind == "table":
             out.update({"target": self.target, "columns": list(self.columns), "task": self.task})
+        if self.dataset == "folder":
+            out.update({"image_size": self.image_size, "channels": self.channels})
         return out
 
 

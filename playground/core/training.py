@@ -519,7 +519,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ probes (worker thread)
 
-    def probe_boundary(self, resolution: int = probes.GRID_RESOLUTION) -> probes.BoundaryProbe:
+    def probe_boundary(self, resolution: int = probes.GRID_RESOLUTION,
+                       axes: tuple[int, int] = (0, 1)) -> probes.BoundaryProbe:
+        """The model over the plane; for a table, over two of its (standardized) columns `axes`
+        with the others at their training mean."""
+        if self.project.data.kind == "table":
+            rows = probes.table_inputs(self.dataset.x_train.mean(axis=0), axes, resolution)
+            return probes.boundary_of_inputs(self.model, torch.as_tensor(rows, device=self.device), self.encoding,
+                                             self.activation, resolution)
         return probes.boundary(self.model, self.project.data.features, self.encoding, self.activation,
                                resolution=resolution, device=self.device)
 

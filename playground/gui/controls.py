@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSlider,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.data import toy2d
@@ -33,7 +34,8 @@ def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#455a64"))
-        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "csv": "CSV", "sine": "∿", "parity": "0110",
+        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "folder": "PNG", "csv": "CSV", "sine": "∿",
+                 "parity": "0110",
                  "chars": "abc"}.get(name, "?")
         painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
         painter.end()
@@ -126,10 +128,25 @@ class DataPanel(QWidget):
         self.choose_path.setToolTip("Choose the file or folder to read the data from")
         self.choose_path.clicked.connect(lambda: self.pathRequested.emit(self.dataset.currentData()))
         layout.addRow("File", _row(self.path, self.choose_path))
+        self.image_size = QSpinBox(objectName="imageSize")
+        self.image_size.setRange(4, 512)
+        self.image_size.setKeyboardTracking(False)
+        self.image_size.setToolTip("Every image is resized to this many pixels square")
+        self.image_size.valueChanged.connect(lambda v: self.edited.emit("image_size", int(v)))
+        layout.addRow("Image size", self.image_size)
+        self.colour = QCheckBox("colour (RGB)", objectName="imageColour")
+        self.colour.setToolTip("Keep the colours (3 channels) or turn the images grey (1 channel)")
+        self.colour.toggled.connect(lambda on: self.edited.emit("channels", 3 if on else 1))
+        layout.addRow("", self.colour)
         self.target = QComboBox(objectName="targetColumn")
         self.target.setToolTip("The column to predict")
         self.target.activated.connect(lambda _i: self.edited.emit("target", self.target.currentText()))
         layout.addRow("Target", self.target)
+        self.columns = QListWidget(objectName="featureColumns")
+        self.columns.setToolTip("The columns the model reads (the target is never one of them)")
+        self.columns.setMaximumHeight(110)
+        self.columns.itemChanged.connect(self._columns_changed)
+        layout.addRow("Features", self.columns)
         self.task = QComboBox(objectName="tableTask")
         self.task.addItems(["classification", "regression"])
         self.task.setToolTip("Classification: the target's values are classes; regression: a number to predict")
@@ -143,6 +160,12 @@ class DataPanel(QWidget):
         self._seed = 1
         self.form = layout
 
+    def _columns_changed(self, _item) -> None:
+        checked = [self.columns.item(i).text() for i in range(self.columns.count())
+                   if self.columns.item(i).checkState() == Qt.CheckState.Checked]
+        every = self.columns.count()
+        self.edited.emit("columns", [] if len(checked) == every else checked)
+
     def _features_toggled(self) -> None:
         chosen = [name for name, button in self.features.items() if button.isChecked()]
         self.edited.emit("features", chosen)
@@ -154,21 +177,34 @@ class DataPanel(QWidget):
         kind = data.kind
         noisy = kind == "plane" or data.dataset == "sine"
         for widget, visible in ((self.noise, noisy), (self.features["x1"].parentWidget(), kind == "plane"),
-                                (self.steps, kind == "sequence"),
+                                (self.steps, kind == "sequence"), (self.image_size, data.dataset == "folder"),
+                                (self.colour, data.dataset == "folder"),
                                 (self.path, kind in ("images", "table")), (self.target, kind == "table"),
+                                (self.columns, kind == "table"),
                                 (self.task, kind == "table"), (self.regenerate, kind == "plane")):
             row = widget if self.form.indexOf(widget) >= 0 else widget.parentWidget()
             self.form.setRowVisible(row, visible)
-        with _Blocked(self.steps):
+        with _Blocked(self.steps, self.image_size, self.colour):
             self.steps.setValue(max(2, data.steps))
+            self.image_size.setValue(max(4, data.image_size))
+            self.colour.setChecked(data.channels == 3)
         self.path.setText(data.path or ("shipped with the app" if data.dataset == "digits" else "none chosen"))
         self.path.setToolTip(data.path)
         self.choose_path.setEnabled(data.dataset != "digits")
-        with _Blocked(self.target, self.task):
+        with _Blocked(self.target, self.task, self.columns):
             self.target.clear()
             self.target.addItems(columns or ([data.target] if data.target else []))
             self.target.setCurrentText(data.target)
             self.task.setCurrentText(data.task)
+            self.columns.clear()
+            for name in columns or []:
+                if name == data.target:
+                    continue
+                item = QListWidgetItem(name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if not data.columns or name in data.columns
+                                   else Qt.CheckState.Unchecked)
+                self.columns.addItem(item)
         generated = kind in ("plane", "sequence")
         self.samples.setMinimum(10 if generated else 0)
         self.samples.setSpecialValueText("" if generated else "all")

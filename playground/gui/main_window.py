@@ -181,7 +181,12 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"{widget.objectName()}Dock")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setWidget(widget)
+        holder = QWidget()  # the panel at its natural height, the spare room below it
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(widget)
+        column.addStretch(1)
+        scroll.setWidget(holder)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         dock.setWidget(scroll)
@@ -291,6 +296,7 @@ class MainWindow(QMainWindow):
         self.data_panel.edited.connect(self._data_edited)
         self.data_panel.pathRequested.connect(self.choose_data_path)
         self.sample_view.sampleChosen.connect(self._views_changed)
+        self.boundary.axesChanged.connect(self._views_changed)
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
         self.training_panel.threadsChanged.connect(self._threads_changed)
         self.training_panel.checkpointsChanged.connect(self._checkpoints_changed)
@@ -557,7 +563,7 @@ class MainWindow(QMainWindow):
         return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view,
                            statistics=lower is self.histogram_view, confusion=lower is self.confusion_view,
                            samples=self.data_views.currentWidget() is self.sample_view,
-                           sample=self.sample_view.chosen, focus=focus)
+                           sample=self.sample_view.chosen, axes=self.boundary.axes, focus=focus)
 
     @Slot()
     def _views_changed(self, *_args) -> None:
@@ -647,7 +653,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_ready(self, data) -> None:
-        if data.kind == "plane":
+        if data.kind == "plane" or data.axes is not None:
             self.data_views.setCurrentWidget(self.boundary)
             self.boundary.set_data(data)
         else:

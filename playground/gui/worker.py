@@ -36,6 +36,7 @@ class ViewRequest:
     confusion: bool = False
     samples: bool = False
     sample: int = 0                        # the test sample whose feature maps are shown
+    axes: tuple[int, int] = (0, 1)         # a table's two columns the boundary is drawn over
     focus: tuple[int, int] | None = None   # (spec layer or −1 for an input feature, unit)
 
 
@@ -76,6 +77,8 @@ class DataUpdate:
     kind: str = "plane"
     input_shape: tuple = ()
     class_names: tuple = ()
+    feature_names: tuple = ()
+    axes: tuple | None = None     # a table's two columns shown as the points' x and y
 
 
 @dataclass
@@ -106,6 +109,7 @@ class TrainingWorker(QThread):
         self._checkpoint_path: Path | None = None
         self._views = ViewRequest()
         self._last_statistics = 0.0
+        self._drawn_axes: tuple[int, int] | None = None
 
     # ------------------------------------------------------------ UI thread
 
@@ -290,10 +294,7 @@ class TrainingWorker(QThread):
         self._trainer = trainer
         self._pending = []
         if data_changed or previous is None:
-            d = trainer.dataset
-            self.dataReady.emit(DataUpdate(d.points_train, d.y_train, d.points_test, d.y_test, d.task,
-                                           d.num_classes, list(project.data.features), project.data.kind,
-                                           d.input_shape, d.class_names))
+            self._emit_data(trainer)
         self._emit(restarted=restarted)
         if not self._playing:
             self.stateChanged.emit("idle" if trainer.epoch == 0 else "paused")
@@ -373,7 +374,7 @@ class TrainingWorker(QThread):
         last = trainer.history[-1] if trainer.history else None
         update = TrainingUpdate(
             snapshots=list(trainer.history) if restarted else snaps,
-            boundary=trainer.probe_boundary() if self._views.boundary and self._plane(trainer) else None,
+            boundary=self._boundary(trainer),
             epoch=trainer.epoch, step=trainer.step,
             elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
             device=str(trainer.device), restarted=restarted,
@@ -406,6 +407,36 @@ class TrainingWorker(QThread):
             update.metrics = trainer.regression_metrics()
         elif views.confusion:
             update.confusion = trainer.confusion_matrix()
+
+    def _boundary(self, trainer):
+        views = self._views
+        if not views.boundary:
+            return None
+        if self._plane(trainer):
+            return trainer.probe_boundary()
+        if trainer.project.data.kind == "table" and trainer.dataset.input_shape[0] >= 2:
+            axes = self._table_axes(trainer)
+            if axes != self._drawn_axes:
+                self._emit_data(trainer, axes)
+            return trainer.probe_boundary(axes=axes)
+        return None
+
+    def _table_axes(self, trainer) -> tuple[int, int]:
+        n = trainer.dataset.input_shape[0]
+        x, y = self._views.axes
+        return (x, y) if 0 <= x < n and 0 <= y < n and x != y else (0, 1)
+
+    def _emit_data(self, trainer, axes: tuple[int, int] | None = None) -> None:
+        """The data set for the views; a table's points are its two `axes` columns."""
+        d, project = trainer.dataset, trainer.project
+        points_train, points_test = d.points_train, d.points_test
+        if project.data.kind == "table" and d.input_shape[0] >= 2:
+            axes = axes or self._table_axes(trainer)
+            points_train, points_test = d.x_train[:, list(axes)], d.x_test[:, list(axes)]
+        self._drawn_axes = axes
+        self.dataReady.emit(DataUpdate(points_train, d.y_train, points_test, d.y_test, d.task,
+                                       d.num_classes, list(project.data.features), project.data.kind,
+                                       d.input_shape, d.class_names, d.feature_names, axes))
 
     @staticmethod
     def _plane(trainer) -> bool:

@@ -98,6 +98,13 @@ def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
     assert data.dataset == "csv" and data.target == "species" and data.task == "classification"
     assert [window.data_panel.target.itemText(i) for i in range(4)] == ["petal", "sepal", "colour", "species"]
     assert "4 features" in window.editor.input_card.label.text()  # petal, sepal, colour=blue, colour=red
+    columns = window.data_panel.columns
+    assert [columns.item(i).text() for i in range(columns.count())] == ["petal", "sepal", "colour"]
+    columns.item(2).setCheckState(Qt.CheckState.Unchecked)  # leave the colour out
+    assert window.document.project.data.columns == ["petal", "sepal"]
+    assert "2 features" in window.editor.input_card.label.text()
+    columns.item(2).setCheckState(Qt.CheckState.Checked)
+    assert window.document.project.data.columns == []
     window.data_panel.target.setCurrentText("petal")
     window.data_panel.target.activated.emit(0)
     window.data_panel.task.setCurrentText("regression")
@@ -139,3 +146,47 @@ def test_the_tiny_transformer_shows_its_attention_and_decoded_text(make_window, 
     qtbot.wait(200)  # the worker is idle again (paused) before the test asks the model itself
     expected = window.worker._trainer.probe_attention(4)[0][1]
     np.testing.assert_allclose(view.attention_image.image, expected, atol=1e-5)
+
+
+def test_an_image_folder_of_your_own(window, qtbot, tmp_path):
+    from tests.core.test_readers import image_folder
+
+    root = image_folder(tmp_path, per_class=5)
+    window.ask_data_path = lambda name: str(root)
+    pick(window.data_panel.dataset, "folder")
+    data = window.document.project.data
+    assert data.dataset == "folder" and data.image_size == 28 and data.channels == 1
+    assert window.data_panel.image_size.isVisible() and "images 1×28×28" in window.editor.input_card.label.text()
+    window.data_panel.image_size.setValue(12)
+    window.data_panel.colour.click()
+    assert window.document.project.data.image_size == 12 and window.document.project.data.channels == 3
+    assert "images 3×12×12" in window.editor.input_card.label.text()
+
+
+def test_a_tables_boundary_over_two_chosen_columns(window, qtbot, tmp_path):
+    rng = np.random.default_rng(1)
+    rows = ["a,b,c,label"]
+    for _ in range(80):
+        a, b, c = rng.normal(size=3)
+        rows.append(f"{a:.3f},{b:.3f},{c:.3f},{'yes' if a + c > 0 else 'no'}")
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(rows) + "\n")
+    window.ask_data_path = lambda name: str(path)
+    window.edit_setting("training", "loss", "mse")
+    pick(window.data_panel.dataset, "csv")
+    boundary = window.boundary
+    qtbot.waitUntil(lambda: window.data_views.currentWidget() is boundary and boundary.x_axis.isVisible(), timeout=10000)
+    assert [boundary.x_axis.itemText(i) for i in range(3)] == ["x: a", "x: b", "x: c"]
+    assert boundary.axes == (0, 1)
+    trainer = window.worker._trainer
+    np.testing.assert_allclose(boundary.train_points.getData()[0], trainer.dataset.x_train[:, 0], atol=1e-6)
+    before = boundary.image_data().copy()
+    boundary.y_axis.setCurrentIndex(2)
+    boundary.y_axis.activated.emit(2)
+    assert boundary.axes == (0, 2)
+    qtbot.waitUntil(lambda: np.allclose(boundary.train_points.getData()[1], trainer.dataset.x_train[:, 2], atol=1e-6),
+                    timeout=10000)
+    expected = trainer.probe_boundary(axes=(0, 2)).score
+    qtbot.waitUntil(lambda: np.allclose(boundary.image_data(), expected, atol=1e-5), timeout=10000)
+    assert not np.allclose(before, expected)
+    assert "c (standardized)" in boundary.plot.getPlotItem().getAxis("left").labelText

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ def _open(path: Path):
 def _read_exactly(stream, count: int, name: str, what: str) -> bytes:
     try:
         data = stream.read(count)
-    except (OSError, EOFError, gzip.BadGzipFile, zipfile.BadZipFile) as err:
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as err:  # BadGzipFile is an OSError
         raise PlaygroundError(f"{name}: the compressed data is damaged ({err})") from None
     if len(data) != count:
         raise PlaygroundError(f"{name}: truncated: {what} needs {count:,} bytes, the file has {len(data):,}")
@@ -118,8 +119,9 @@ def read_npz(path: str | os.PathLike, keys: tuple[str, ...], limit: int = MAX_AR
                 if array.dtype.kind == "f" and not np.isfinite(array).all():
                     raise PlaygroundError(f"{name}[{key}]: contains NaN or infinite values")
                 out[key] = array.astype(dtype.newbyteorder("="))
-    except zipfile.BadZipFile as err:
-        raise PlaygroundError(f"{name}: the archive is damaged ({err})") from None
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, ValueError) as err:
+        # damaged, an unsupported compression method, encrypted members
+        raise PlaygroundError(f"{name}: the archive is damaged or not a plain .npz ({err})") from None
     except (OSError, EOFError) as err:
         raise PlaygroundError(f"{name}: cannot be read ({err})") from None
     return out

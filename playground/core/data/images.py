@@ -33,6 +33,7 @@ class ImageArrays:
     x_test: np.ndarray | None   # None: split the training images
     y_test: np.ndarray | None
     peak: float                 # the largest pixel value the format allows (255, or 16 for digits)
+    class_names: tuple[str, ...] = ()
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -134,3 +135,51 @@ def load_cifar10(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> Ima
     x_test, y_test = _cifar_batch(source / CIFAR_TEST)
     return ImageArrays(np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches]),
                        x_test, y_test, 255.0)
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+MAX_IMAGE_FILES = 200_000
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def load_image_folder(folder: str | os.PathLike, size: int = 28, channels: int = 1,
+                      limit: int = MAX_ARRAY_BYTES) -> ImageArrays:
+    """One sub-folder per class with PNG or JPEG images, each resized to size×size, grey (1
+    channel) or colour (3). Every file is checked (readable, a real image, not huge) first."""
+    from PIL import Image, UnidentifiedImageError
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PlaygroundError(f"{folder}: no such folder; choose a folder with one sub-folder of images per class")
+    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    files: list[tuple[Path, int]] = []
+    for label, name in enumerate(classes):
+        found = sorted(f for f in (folder / name).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file())
+        files += [(f, label) for f in found]
+        if len(files) > MAX_IMAGE_FILES:
+            raise PlaygroundError(f"{folder}: more than {MAX_IMAGE_FILES:,} images")
+    used = [name for label, name in enumerate(classes) if any(lab == label for _, lab in files)]
+    if len(used) < 2:
+        raise PlaygroundError(f"{folder}: needs at least two sub-folders (one per class) with PNG or JPEG "
+                              f"images; found {len(used)} with images")
+    need = len(files) * channels * size * size
+    if need > limit:
+        raise PlaygroundError(f"{folder}: {len(files):,} images of {channels}×{size}×{size} need {need:,} bytes, "
+                              f"over the limit of {limit:,}")
+    images = np.empty((len(files), channels, size, size), dtype=np.uint8)
+    mode = "L" if channels == 1 else "RGB"
+    for i, (path, _) in enumerate(files):
+        with path.open("rb") as f:
+            refuse_pickle(f.read(2), path.name)
+        try:
+            with Image.open(path) as image:
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise PlaygroundError(f"{path.name}: {image.width}×{image.height} pixels is too large an image")
+                pixels = image.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+                array = np.asarray(pixels, dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+            raise PlaygroundError(f"{path.parent.name}/{path.name}: not a readable PNG or JPEG image "
+                                  f"({type(err).__name__})") from None
+        images[i] = array[None] if channels == 1 else array.transpose(2, 0, 1)
+    labels = np.array([label for _, label in files], dtype=np.int64)
+    return ImageArrays(images, labels, None, None, 255.0, tuple(classes))

@@ -49,6 +49,9 @@ def load_images(spec: DataSpec):
 
     if spec.dataset == "digits":
         return _cached("digits", spec.path or str(images.DIGITS), images.load_digits)
+    if spec.dataset == "folder":
+        return _cached(f"folder{spec.image_size}x{spec.channels}", spec.path,
+                       lambda path: images.load_image_folder(path, spec.image_size, spec.channels))
     loader = {"mnist": images.load_mnist_format, "cifar10": images.load_cifar10}[spec.dataset]
     return _cached(spec.dataset, spec.path, loader)
 
@@ -72,9 +75,9 @@ def data_info(spec: DataSpec) -> DataInfo:
                         spec.samples)
     if spec.kind == "images":
         arrays = load_images(spec)
-        classes = max(10, int(arrays.y_train.max()) + 1)
+        names = arrays.class_names or tuple(str(i) for i in range(max(10, int(arrays.y_train.max()) + 1)))
         total = len(arrays.x_train) + (0 if arrays.x_test is None else len(arrays.x_test))
-        return DataInfo(arrays.shape, classes, tuple(str(i) for i in range(classes)), total)
+        return DataInfo(arrays.shape, len(names), names, total)
     if spec.kind == "sequence":
         from playground.core.data.sequences import VOCABULARY
 

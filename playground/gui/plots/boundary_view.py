@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
 from playground.core.probes import GRID_EXTENT
 from playground.gui.plots import stack_with_bar
@@ -19,6 +19,8 @@ PLANE = QRectF(-GRID_EXTENT, -GRID_EXTENT, 2 * GRID_EXTENT, 2 * GRID_EXTENT)
 
 
 class BoundaryView(QWidget):
+    axesChanged = Signal(int, int)   # a table's columns chosen for x and y
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("boundaryView")
@@ -47,9 +49,17 @@ class BoundaryView(QWidget):
         self.discretize.setToolTip("Show only the predicted class (or the sign of the output), without shades")
         self.discretize.toggled.connect(self._redraw)
         self.legend = QLabel(objectName="boundaryLegend")
+        self.x_axis = QComboBox(objectName="boundaryXAxis", toolTip="The column along x (the others at their mean)")
+        self.y_axis = QComboBox(objectName="boundaryYAxis", toolTip="The column along y (the others at their mean)")
+        for combo in (self.x_axis, self.y_axis):
+            combo.activated.connect(self._axes_chosen)
+            combo.hide()
+        self.axes = (0, 1)
         bar = QHBoxLayout()
         bar.addWidget(self.show_test)
         bar.addWidget(self.discretize)
+        bar.addWidget(self.x_axis)
+        bar.addWidget(self.y_axis)
         bar.addStretch(1)
         bar.addWidget(self.legend)
         stack_with_bar(self, bar, self.plot)
@@ -61,9 +71,36 @@ class BoundaryView(QWidget):
         self.focus_title: str | None = None
         self._legend_text = ""
 
+    def _axes_chosen(self, _index: int) -> None:
+        axes = (self.x_axis.currentIndex(), self.y_axis.currentIndex())
+        if axes[0] == axes[1]:  # the same column twice: move the other one
+            other = self.y_axis if self.sender() is self.x_axis else self.x_axis
+            other.setCurrentIndex((axes[0] + 1) % other.count())
+            axes = (self.x_axis.currentIndex(), self.y_axis.currentIndex())
+        self.axes = axes
+        self.axesChanged.emit(*axes)
+
     def set_data(self, data) -> None:
-        """Points of a DataUpdate (gui.worker)."""
+        """Points of a DataUpdate (gui.worker); a table's are two of its columns."""
         self.classes, self.task = data.classes, data.task
+        table = data.kind == "table" and data.axes is not None
+        item = self.plot.getPlotItem()
+        for combo in (self.x_axis, self.y_axis):
+            combo.setVisible(table)
+        if table:
+            names = list(data.feature_names)
+            for combo, index in ((self.x_axis, data.axes[0]), (self.y_axis, data.axes[1])):
+                combo.blockSignals(True)
+                combo.clear()
+                combo.addItems([f"{axis}: {name}" for name in names for axis in ["x" if combo is self.x_axis else "y"]])
+                combo.setCurrentIndex(index)
+                combo.blockSignals(False)
+            self.axes = tuple(data.axes)
+            item.setLabel("bottom", f"{names[data.axes[0]]} (standardized)")
+            item.setLabel("left", f"{names[data.axes[1]]} (standardized)")
+        else:
+            item.setLabel("bottom", "x₁")
+            item.setLabel("left", "x₂")
         self.train_points.setData(pos=np.asarray(data.points_train), brush=self._brushes(data.labels_train))
         self.test_points.setData(pos=np.asarray(data.points_test), brush=self._brushes(data.labels_test))
         if self.task == "regression":
