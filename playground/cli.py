@@ -19,7 +19,7 @@ from typing import Sequence
 from playground import __version__
 from playground.core.errors import PlaygroundError
 
-COMMANDS = ("train", "export", "info", "bench")
+COMMANDS = ("train", "export", "info", "bench", "download")
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
@@ -57,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="versions, torch threads and the devices found")
 
+    download = sub.add_parser("download", help="download MNIST, Fashion-MNIST, KMNIST or CIFAR-10 (needs internet)")
+    download.add_argument("dataset", choices=("mnist", "fashion-mnist", "kmnist", "cifar10"))
+    download.add_argument("--to", help="folder to write (default: the user data folder)")
+    download.add_argument("--url", help=argparse.SUPPRESS)  # another mirror (tests use a local server)
+
     bench = sub.add_parser("bench", help="training speed against a bare PyTorch loop")
     bench.add_argument("--configs", default="a,b,c,digits", help="comma-separated: a, b, c, digits (default all)")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
@@ -77,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         if args.command is None:
             return _open_window()
-        return {"train": _train, "export": _export, "info": _info, "bench": _bench}[args.command](args)
+        return {"train": _train, "export": _export, "info": _info, "bench": _bench,
+                "download": _download}[args.command](args)
     except PlaygroundError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -255,6 +261,14 @@ def _info(args: argparse.Namespace) -> int:
     print("devices:")
     for device in list_devices():
         print(f"  {device.name}: {device.description}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from playground.core.data.download import download
+
+    folder = download(args.dataset, args.to, base_url=args.url)
+    print(f"{args.dataset}: ready in {folder} (choose this folder in the Data panel, or use it as data.path)")
     return 0
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import EXAMPLES, project_dict
@@ -235,3 +236,43 @@ def test_training_a_run_folder_resumes_it_and_checkpoints(write_project, tmp_pat
                       "--output", str(straight), "--quiet").returncode == 0
     assert (json.loads((run / "metrics.json").read_text())["test_loss"]
             == json.loads((straight / "metrics.json").read_text())["test_loss"])
+
+
+def test_download_from_a_mirror_checks_the_files(tmp_path):
+    """A local HTTP server plays the mirror: good files arrive and are checked; bad ones are
+    refused and removed; an unreachable mirror says where to put the files by hand."""
+    import functools
+    import gzip
+    import http.server
+    import threading
+
+    from tests.core.test_readers import idx_bytes
+    from playground.core.data.images import MNIST_FILES
+
+    served = tmp_path / "mirror"
+    served.mkdir()
+    rng = np.random.default_rng(0)
+    arrays = {"x_train": rng.integers(0, 256, (6, 28, 28)), "y_train": np.arange(6) % 10,
+              "x_test": rng.integers(0, 256, (3, 28, 28)), "y_test": np.arange(3)}
+    for key, stem in MNIST_FILES.items():
+        (served / f"{stem}.gz").write_bytes(gzip.compress(idx_bytes(arrays[key])))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        target = tmp_path / "data" / "mnist"
+        result = playground("download", "mnist", "--to", str(target), "--url", url)
+        assert result.returncode == 0, result.stderr
+        assert str(target) in result.stdout
+        assert sorted(p.name for p in target.iterdir()) == sorted(f"{s}.gz" for s in MNIST_FILES.values())
+        # a mirror serving garbage: refused, nothing left behind
+        (served / f"{MNIST_FILES['y_test']}.gz").write_bytes(b"garbage")
+        bad = tmp_path / "bad"
+        assert_bad_input(playground("download", "fashion-mnist", "--to", str(bad), "--url", url), "not valid")
+        assert not list(bad.glob("*.gz"))
+    finally:
+        server.shutdown()
+        server.server_close()  # the port now refuses connections: "offline"
+    assert_bad_input(playground("download", "kmnist", "--to", str(tmp_path / "k"), "--url", url),
+                     "could not download", "Offline?", "put them in")

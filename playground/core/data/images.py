@@ -81,7 +81,8 @@ def load_mnist_format(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -
             found = next((c for c in candidates if c.is_file()), None)
             if found is None:
                 raise PlaygroundError(f"{source}: has no {stem}[.gz]; put the four MNIST-format files "
-                                      f"({', '.join(MNIST_FILES.values())}) in this folder")
+                                      f"({', '.join(MNIST_FILES.values())}) in this folder, or (online) "
+                                      "run `playground download mnist` (or fashion-mnist, kmnist)")
             arrays[key] = read_idx(found, limit)
     else:
         raise PlaygroundError(f"{source}: no such file or folder; choose the folder with the MNIST-format "
@@ -128,7 +129,8 @@ def load_cifar10(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> Ima
                                   "Playground never unpickles files. Download the binary version "
                                   "(cifar-10-binary.tar.gz) and choose its cifar-10-batches-bin folder")
         raise PlaygroundError(f"{source}: has no {CIFAR_TEST}; choose the folder with CIFAR-10's binary "
-                              f"batches ({', '.join(CIFAR_TRAIN)}, {CIFAR_TEST})")
+                              f"batches ({', '.join(CIFAR_TRAIN)}, {CIFAR_TEST}), or (online) run "
+                              "`playground download cifar10`")
     batches = [_cifar_batch(source / name) for name in CIFAR_TRAIN if (source / name).is_file()]
     if not batches:
         raise PlaygroundError(f"{source}: has no training batch (data_batch_1.bin …)")
