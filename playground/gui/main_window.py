@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
     def __init__(self, project_path: str | Path | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)  # projects, CSV tables and data folders dropped on the window
         self.settings = settings if settings is not None else QSettings("NeuralPlayground", "Neural Playground")
         self.document = ProjectDocument(default_project(), self)
         self.analysis = analyze(self.document.project)
@@ -960,6 +961,41 @@ class MainWindow(QMainWindow):
                           f"(read back and checked; largest difference {result.max_difference:.2g}).")
 
     # ================================================================ closing
+
+    # ================================================================ files dropped on the window
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_dropped(paths[0])
+
+    def open_dropped(self, path: Path) -> bool:
+        """A project opens; a CSV, an .npz or a data folder becomes the data set."""
+        from playground.core.data import images
+
+        suffix = path.suffix.lower()
+        if path.is_file() and suffix == ".json":
+            return self.open_project(path)
+        if path.is_file() and suffix in (".csv", ".tsv", ".txt"):
+            return self.choose_dataset("csv", str(path))
+        if path.is_file() and suffix == ".npz":
+            return self.choose_dataset("mnist", str(path))
+        if path.is_dir():
+            names = {p.name for p in path.iterdir()}
+            if any(stem in names or f"{stem}.gz" in names for stem in images.MNIST_FILES.values()):
+                return self.choose_dataset("mnist", str(path))
+            if images.CIFAR_TEST in names or "cifar-10-batches-bin" in names or "data_batch_1" in names:
+                return self.choose_dataset("cifar10", str(path))
+            if any(p.is_dir() for p in path.iterdir()):
+                return self.choose_dataset("folder", str(path))
+        self.show_message(f"Cannot open {path.name}: drop a project (.json), a CSV table, an .npz, or a folder "
+                          "of MNIST-format files, CIFAR-10 batches or class sub-folders of images.", error=True)
+        return False
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)

@@ -1,0 +1,53 @@
+"""Files dragged from a file manager onto the window: a project opens, a CSV table or a data
+folder becomes the data set, anything else is a message."""
+
+import json
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+from tests.conftest import project_dict
+from tests.core.test_readers import image_folder, mnist_folder
+
+
+def drop_on(window, path) -> QDropEvent:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    event = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    return event
+
+
+def test_dropping_a_project_opens_it(window, tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(project_dict("xor")))
+    drop_on(window, path)
+    assert window.document.path == path and window.document.project.data.dataset == "xor"
+
+
+def test_dropping_data_makes_it_the_data_set(window, tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,y\n1,2,x\n3,4,z\n5,6,x\n7,8,z\n")
+    drop_on(window, table)
+    assert window.document.project.data.dataset == "csv" and window.document.project.data.path == str(table)
+    folder, _ = mnist_folder(tmp_path, size=10)
+    drop_on(window, folder)
+    assert window.document.project.data.dataset == "mnist" and window.document.project.data.path == str(folder)
+    shapes = image_folder(tmp_path / "pictures")
+    drop_on(window, shapes)
+    assert window.document.project.data.dataset == "folder"
+    window.undo_action.trigger()
+    assert window.document.project.data.dataset == "mnist"
+
+
+def test_dropping_something_else_is_a_message(window, tmp_path):
+    other = tmp_path / "notes.docx"
+    other.write_bytes(b"PK\x03\x04")
+    drop_on(window, other)
+    assert "Cannot open notes.docx" in window.banner.text()
+    assert window.document.project.data.dataset == "circle"
