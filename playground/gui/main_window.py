@@ -252,6 +252,11 @@ class MainWindow(QMainWindow):
             images.addAction(self._action(f"{title}…", lambda _=False, k=key: self.save_view_dialog(k),
                                           None, f"saveImage_{key}"))
 
+        help_menu = menu.addMenu("&Help")
+        self.menus = [files, edit, train, view]
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"), "shortcutsAction"))
+        help_menu.addAction(self._action("&About Neural Playground", self.show_about, None, "aboutAction"))
+
         bar = QToolBar("Transport", objectName="transportBar")
         bar.setMovable(False)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
@@ -961,6 +966,20 @@ class MainWindow(QMainWindow):
                           f"(read back and checked; largest difference {result.max_difference:.2g}).")
 
     # ================================================================ closing
+
+    # ================================================================ help
+
+    def show_about(self):
+        from playground.gui.dialogs.about import about_text, show_box
+
+        self.help_box = show_box(self, "About Neural Playground", about_text())
+        return self.help_box
+
+    def show_shortcuts(self):
+        from playground.gui.dialogs.about import shortcuts_html, show_box
+
+        self.help_box = show_box(self, "Keyboard shortcuts", shortcuts_html(self.menus))
+        return self.help_box
 
     # ================================================================ files dropped on the window
 

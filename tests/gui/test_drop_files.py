@@ -51,3 +51,18 @@ def test_dropping_something_else_is_a_message(window, tmp_path):
     drop_on(window, other)
     assert "Cannot open notes.docx" in window.banner.text()
     assert window.document.project.data.dataset == "circle"
+
+
+def test_help_shows_versions_devices_and_every_shortcut(window):
+    import torch
+
+    window.findChild(object, "aboutAction").trigger()
+    text = window.help_box.text()
+    assert f"torch {torch.__version__}" in text and "Qt 6." in text and "<b>cpu</b>" in text
+    window.help_box.close()
+    window.findChild(object, "shortcutsAction").trigger()
+    text = window.help_box.text()
+    for name in ("Save", "Undo", "Play", "Step one epoch", "Revert to best"):
+        assert name in text, name
+    assert "Ctrl+B" in text and "Space" in text
+    window.help_box.close()
