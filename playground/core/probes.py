@@ -90,10 +90,8 @@ def boundary_of_inputs(model: nn.Module, x: torch.Tensor, encoding: str, activat
                              np.ascontiguousarray(out.reshape(shape + (-1,)).float().cpu().numpy()))
 
 
-def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID_RESOLUTION,
-            extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NeuronProbe:
-    """One forward pass over the grid with hooks on every layer (model[i] is spec layer i)."""
-    x = _grid_inputs(features, resolution, extent, torch.device(device))
+def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor | None]:
+    """Every spec layer's output (model[i] is spec layer i) from one forward pass, no gradients."""
     outputs: list[torch.Tensor | None] = [None] * len(model)
     hooks = [layer.register_forward_hook(lambda _m, _i, out, i=i: outputs.__setitem__(i, out))
              for i, layer in enumerate(model)]
@@ -104,6 +102,14 @@ def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID
     finally:
         for hook in hooks:
             hook.remove()
+    return outputs
+
+
+def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID_RESOLUTION,
+            extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NeuronProbe:
+    """One forward pass over the grid with hooks on every layer (model[i] is spec layer i)."""
+    x = _grid_inputs(features, resolution, extent, torch.device(device))
+    outputs = layer_outputs(model, x)
     maps: list[np.ndarray | None] = []
     for out in outputs:
         if out is None or out.dim() != 2:
@@ -219,17 +225,8 @@ class SampleProbe:
 
 def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
     """For one input (1×C×H×W), every layer's output that is still an image: (spec index, C×H×W)."""
-    outputs: list[tuple[int, torch.Tensor]] = []
-    hooks = [layer.register_forward_hook(lambda _m, _i, out, i=i: outputs.append((i, out)))
-             for i, layer in enumerate(model)]
-    model.eval()
-    try:
-        with torch.inference_mode():
-            model(x)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return [(i, np.ascontiguousarray(out[0].float().cpu().numpy())) for i, out in outputs if out.dim() == 4]
+    return [(i, np.ascontiguousarray(out[0].float().cpu().numpy()))
+            for i, out in enumerate(layer_outputs(model, x)) if out is not None and out.dim() == 4]
 
 
 def attention_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:

@@ -848,9 +848,7 @@ class MainWindow(QMainWindow):
         except (OSError, ValueError) as err:
             self.show_message(f"Could not save the image: {err}", error=True)
             return False
-        self.settings.setValue("files/exportDir", str(path.parent))
-        self.status.showMessage(f"Saved {path}", 5000)
-        return True
+        return self._exported(path)
 
     def export_history_dialog(self) -> None:
         path = self.ask_save_path("Export the loss history", "history.csv", "CSV (*.csv)")
@@ -863,6 +861,10 @@ class MainWindow(QMainWindow):
         if error:
             self.show_message(f"Could not export the history: {error}", error=True)
             return False
+        return self._exported(path)
+
+    def _exported(self, path: Path) -> bool:
+        """Remember the folder for the next export and say where the file went."""
         self.settings.setValue("files/exportDir", str(path.parent))
         self.status.showMessage(f"Saved {path}", 5000)
         return True
