@@ -188,6 +188,7 @@ class Trainer:
         # measured, as the TensorFlow Playground does. Larger data sets report the mean of the
         # epoch's mini-batch losses (and accuracy) instead, which costs nothing extra.
         self.running_train_metrics = project.data.kind != "plane"
+        self._column_means: np.ndarray | None = None
         self._running = torch.zeros(3, dtype=torch.float64, device=self.device)  # loss sum, correct, count
         self._batches = self._fixed_batches
         self._order: torch.Tensor | None = None  # this epoch's shuffled order
@@ -524,7 +525,9 @@ class Trainer:
         """The model over the plane; for a table, over two of its (standardized) columns `axes`
         with the others at their training mean."""
         if self.project.data.kind == "table":
-            rows = probes.table_inputs(self.dataset.x_train.mean(axis=0), axes, resolution)
+            if self._column_means is None:  # once: the views ask for a boundary many times a second
+                self._column_means = self.dataset.x_train.mean(axis=0)
+            rows = probes.table_inputs(self._column_means, axes, resolution)
             return probes.boundary_of_inputs(self.model, torch.as_tensor(rows, device=self.device), self.encoding,
                                              self.activation, resolution)
         return probes.boundary(self.model, self.project.data.features, self.encoding, self.activation,

@@ -174,3 +174,15 @@ def test_six_layers_of_32_stay_readable(make_window, write_project, qtbot):
     assert max(r.bottom() for r in rects) - min(r.top() for r in rects) < 10 * 30
     for i, a in enumerate(rects):
         assert not any(a.intersects(b) for b in rects[i + 1:])
+
+
+def test_on_images_the_network_view_says_where_to_look(make_window, qtbot):
+    from tests.conftest import EXAMPLES
+
+    window = make_window(EXAMPLES / "digits-cnn.json")
+    window.left_tabs.setCurrentWidget(window.network_view)
+    view = window.network_view
+    assert view.message.isVisible() and "2-D data sets" in view.message.text()
+    assert not view.view.isVisible() and not view.add_layer.isVisible()
+    window.new_project(EXAMPLES / "tf-default.json")
+    assert view.view.isVisible() and not view.message.isVisible() and len(view.neuron_tiles) == 3

@@ -59,13 +59,10 @@ def load_images(spec: DataSpec):
 def load_table(spec: DataSpec):
     from playground.core.data import table
 
-    raw = _cached("csv", spec.path, table.read_csv)
-    key = ("encoded", id(raw), spec.target, tuple(spec.columns), spec.task)
-    if key not in _CACHE:
-        _CACHE[key] = table.encode(raw, spec.target, list(spec.columns), spec.task)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return _CACHE[key]
+    # keyed by the file's identity like the raw table, so an edited file is never matched to old columns
+    return _cached(f"encoded:{spec.target}:{spec.columns}:{spec.task}", spec.path,
+                   lambda path: table.encode(_cached("csv", str(path), table.read_csv), spec.target,
+                                             list(spec.columns), spec.task))
 
 
 def data_info(spec: DataSpec) -> DataInfo:

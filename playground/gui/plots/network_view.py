@@ -250,7 +250,8 @@ class NetworkView(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
         self.message = QLabel(objectName="networkViewMessage", wordWrap=True)
-        layout.addWidget(self.message)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.message, 1)
         self.message.hide()
 
         self.feature_tiles: dict[str, Tile] = {}
@@ -287,11 +288,16 @@ class NetworkView(QWidget):
         self.feature_tiles, self.neuron_tiles, self.biases, self.links = {}, {}, {}, {}
         self._weights, self._bias_values = {}, {}
         self.dense_layers = [i for i, _ in dense]
-        if not flat or not dense:
-            self.message.setText("The network view draws networks of dense layers on 2-D data.")
-            self.message.show()
+        drawable = flat and bool(dense)
+        for widget in (self.view, self.selection_label, self.value_edit, self.apply_button, self.add_layer,
+                       self.remove_layer, self.layers_label):
+            widget.setVisible(drawable)
+        self.message.setVisible(not drawable)
+        if not drawable:
+            self.message.setText("The network view draws networks of dense layers on the 2-D data sets (the "
+                                 "TensorFlow Playground's). For images, sequences and tables see the Layers tab "
+                                 "and the views on the right.")
             return
-        self.message.hide()
         active = list(project.data.features)
         x = 0.0
         sources: list[QPointF] = []

@@ -133,6 +133,7 @@ class SampleView(QWidget):
         self.class_names: tuple[str, ...] = ()
         self.regression = False
         self.map_labels: list[QLabel] = []
+        self._maps_layout_key: list | None = None
         self.frames = 0
         self.sequence = False
         self.tokens: tuple[str, ...] = ()
@@ -248,27 +249,34 @@ class SampleView(QWidget):
             tile.setStyleSheet("background: #bbdefb;" if tile.index == self.chosen else "")
 
     def set_feature_maps(self, maps: list | None, layer_names: dict[int, str]) -> None:
-        """[(spec layer, C×H×W)] of the chosen image: one row per layer, up to MAX_MAPS channels."""
+        """[(spec layer, C×H×W)] of the chosen image: one row per layer, up to MAX_MAPS channels.
+        The rows are built when the layers change and only repainted on later updates."""
         if maps is None:
             return
+        layout = [(layer, stack.shape, layer_names.get(layer, "")) for layer, stack in maps]
+        if layout != self._maps_layout_key:
+            self._build_map_rows(layout)
+        for label, channel in zip(self.map_labels, (c for _, stack in maps for c in stack[:MAX_MAPS])):
+            label.setPixmap(QPixmap.fromImage(image_to_qimage(channel)).scaled(
+                MAP_TILE, MAP_TILE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+
+    def _build_map_rows(self, layout: list) -> None:
+        self._maps_layout_key = layout
         while self.maps_layout.count():
             item = self.maps_layout.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
         self.map_labels = []
-        for layer, stack in maps:
-            title = QLabel(f"layer {layer + 1} · {layer_names.get(layer, '')}: {stack.shape[0]} maps of "
-                           f"{stack.shape[1]}×{stack.shape[2]}" + (f" (first {MAX_MAPS})" if len(stack) > MAX_MAPS else ""))
+        for layer, shape, name in layout:
+            title = QLabel(f"layer {layer + 1} · {name}: {shape[0]} maps of {shape[1]}×{shape[2]}"
+                           + (f" (first {MAX_MAPS})" if shape[0] > MAX_MAPS else ""))
             self.maps_layout.addWidget(title)
             row = QWidget()
             row_layout = QGridLayout(row)
             row_layout.setSpacing(2)
             row_layout.setContentsMargins(0, 0, 0, 0)
-            for c, channel in enumerate(stack[:MAX_MAPS]):
-                label = QLabel()
-                label.setPixmap(QPixmap.fromImage(image_to_qimage(channel)).scaled(
-                    MAP_TILE, MAP_TILE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
-                label.setToolTip(f"channel {c + 1}")
+            for c in range(min(shape[0], MAX_MAPS)):
+                label = QLabel(toolTip=f"channel {c + 1}")
                 row_layout.addWidget(label, 0, c)
                 self.map_labels.append(label)
             self.maps_layout.addWidget(row)
