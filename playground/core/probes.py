@@ -211,6 +211,9 @@ def confusion_matrix(true: np.ndarray, predicted: np.ndarray, classes: int) -> n
     return matrix
 
 
+FIT_SAMPLES = 2000
+
+
 @dataclass
 class SampleProbe:
     """Test samples as the views show them: `inputs` (N×C×H×W images, or N×F rows), the true
@@ -221,6 +224,8 @@ class SampleProbe:
     true: np.ndarray
     predicted: np.ndarray
     confidence: np.ndarray
+    #: regression only: (true, predicted) of the test split (up to FIT_SAMPLES rows), N×2
+    fit: np.ndarray | None = None
 
 
 def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
@@ -246,3 +251,17 @@ def attention_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.
     finally:
         for _, module in found:
             module.keep_weights, module.weights = False, None
+
+
+def class_preview(images: np.ndarray, labels: np.ndarray, classes: int,
+                  per_class: int = 8) -> list[tuple[int, int, np.ndarray]]:
+    """The data before any training: per class (index, how many images it has, its first
+    `per_class` images), for the classes that occur."""
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    counts = np.bincount(labels, minlength=classes)
+    out = []
+    for c in range(len(counts)):
+        if counts[c]:
+            out.append((c, int(counts[c]), np.asarray(images[np.flatnonzero(labels == c)[:per_class]])))
+    return out
+

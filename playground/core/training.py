@@ -561,18 +561,23 @@ class Trainer:
         self._save_good()
 
     def probe_samples(self, count: int = 36) -> probes.SampleProbe:
-        """The first `count` test samples with their true and predicted classes."""
+        """The first `count` test samples with their true and predicted classes; for regression
+        also true vs. predicted over (the start of) the test split."""
         n = min(count, len(self.x_test))
         out = self.outputs(self.x_test[:n])
+        fit = None
         if self.encoding == "real":
             predicted = out[:, 0].float().cpu().numpy()
             confidence = np.ones(n, dtype=np.float32)
+            m = min(probes.FIT_SAMPLES, len(self.x_test))
+            fit = np.stack([self.dataset.y_test[:m].astype(np.float32).reshape(m),
+                            self.outputs(self.x_test[:m])[:, 0].float().cpu().numpy()], axis=1)
         else:
             probs = class_probabilities(out, self.encoding, self.activation)
             conf, cls = probs.max(dim=1)
             predicted, confidence = cls.cpu().numpy(), conf.float().cpu().numpy()
         return probes.SampleProbe(np.arange(n), self.dataset.x_test[:n], self.dataset.y_test[:n], predicted,
-                                  confidence)
+                                  confidence, fit)
 
     def probe_attention(self, index: int) -> list[tuple[int, np.ndarray]]:
         """The attention weights of every attention layer for test sample `index`."""

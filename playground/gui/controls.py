@@ -9,12 +9,13 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QSlider,
+                               QListWidgetItem, QMenu, QPushButton, QSlider,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.data import toy2d
 from playground.core.registry import DATASETS, FEATURES
 from playground.core.spec import MAX_SAMPLES, TRAIN_PARAMS, Project
+from playground.gui.dialogs.download import CHOICES as DOWNLOAD_CHOICES
 from playground.gui.forms import ParamForm
 from playground.gui.theme import class_colour
 
@@ -60,6 +61,7 @@ def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
 class DataPanel(QWidget):
     edited = Signal(str, object)  # data key, value
     pathRequested = Signal(str)   # the data set whose file the person wants to choose
+    downloadRequested = Signal(str, str, str)  # data set, source to download, its title
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,7 +129,14 @@ class DataPanel(QWidget):
         self.choose_path = QPushButton("Choose…", objectName="chooseDataPath")
         self.choose_path.setToolTip("Choose the file or folder to read the data from")
         self.choose_path.clicked.connect(lambda: self.pathRequested.emit(self.dataset.currentData()))
-        layout.addRow("File", _row(self.path, self.choose_path))
+        self.download = QPushButton("Download", objectName="downloadData")
+        self.download.setToolTip("Download the files into your data folder (needs the internet)")
+        self.download_menus: dict[str, QMenu] = {}
+        for dataset, choices in DOWNLOAD_CHOICES.items():
+            menu = self.download_menus[dataset] = QMenu(self.download)
+            for title, source in choices:
+                menu.addAction(f"{title}…", lambda _=False, d=dataset, s=source, t=title: self.downloadRequested.emit(d, s, t))
+        layout.addRow("File", _row(self.path, self.choose_path, self.download))
         self.image_size = QSpinBox(objectName="imageSize")
         self.image_size.setRange(4, 512)
         self.image_size.setKeyboardTracking(False)
@@ -191,6 +200,8 @@ class DataPanel(QWidget):
         self.path.setText(data.path or ("shipped with the app" if data.dataset == "digits" else "none chosen"))
         self.path.setToolTip(data.path)
         self.choose_path.setEnabled(data.dataset != "digits")
+        self.download.setVisible(data.dataset in self.download_menus)
+        self.download.setMenu(self.download_menus.get(data.dataset))
         with _Blocked(self.target, self.task, self.columns):
             self.target.clear()
             self.target.addItems(columns or ([data.target] if data.target else []))

@@ -36,6 +36,7 @@ from playground.gui.plots.histogram_view import HistogramView
 from playground.gui.plots.loss_plot import LossPlot
 from playground.gui.plots.network_view import NetworkView
 from playground.gui.plots.sample_view import SampleView
+from playground.gui.dialogs.download import CHOICES as DOWNLOAD_CHOICES, DataDownload, DownloadDialog
 from playground.gui.worker import ExportRequest, TrainingWorker, ViewRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
@@ -78,6 +79,8 @@ class MainWindow(QMainWindow):
         self.state = "idle"
         self.export_dialog: ExportDialog | None = None
         self._pending_state = None  # a TrainingState to resume with the next configure
+        self._download: tuple | None = None  # (job, dialog, data set, title) while one runs
+        self.download_url: str | None = None  # another mirror than the publishers' (tests)
         self._configured_data = None  # the data spec the worker was last configured with
         threads = int(self.settings.value("training/threads", default_threads(), type=int))
         self.worker = TrainingWorker(threads=threads)
@@ -220,6 +223,11 @@ class MainWindow(QMainWindow):
         files.addAction(self.export_action)
         files.addAction(self._action("Export loss &history (CSV)…", self.export_history_dialog, None,
                                      "exportHistoryAction"))
+        downloads = files.addMenu("&Download data set")
+        for dataset, choices in DOWNLOAD_CHOICES.items():
+            for title, source in choices:
+                downloads.addAction(self._action(f"{title}…", lambda _=False, d=dataset, s=source, t=title:
+                                                 self.download_data(d, s, t), None, f"download_{source}"))
         files.addSeparator()
         files.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction"))
 
@@ -301,6 +309,7 @@ class MainWindow(QMainWindow):
         self.lower_tabs.currentChanged.connect(self._views_changed)
         self.data_panel.edited.connect(self._data_edited)
         self.data_panel.pathRequested.connect(self.choose_data_path)
+        self.data_panel.downloadRequested.connect(self.download_data)
         self.sample_view.sampleChosen.connect(self._views_changed)
         self.boundary.axesChanged.connect(self._views_changed)
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
@@ -478,6 +487,29 @@ class MainWindow(QMainWindow):
             self.settings.setValue("files/dataDir", str(Path(chosen).parent))
         return chosen
 
+    def download_data(self, dataset: str, source: str, title: str) -> None:
+        """Download `source` (core.data.download) into the data folder on a background thread,
+        with a progress dialog; when it arrives, train on it (an undoable data change)."""
+        if self._download is not None:
+            self.show_message("A download is already running; wait for it or cancel it first.")
+            return
+        job = DataDownload(source, base_url=self.download_url, parent=self)
+        self._download = (job, DownloadDialog(job, title, self), dataset, title)
+        job.finished.connect(self._download_finished)  # a slot: it runs on this (the GUI) thread
+        job.start()
+        self._download[1].show()
+
+    @Slot(str, str)
+    def _download_finished(self, folder: str, error: str) -> None:
+        job, dialog, dataset, title = self._download
+        self._download = None
+        dialog.deleteLater()
+        job.deleteLater()
+        if folder and self.choose_dataset(dataset, folder):
+            self.show_message(f"{title} is in {folder}; training uses it now.")
+        elif error:
+            self.show_message(f"{title}: {error}", error="cancelled" not in error)
+
     @Slot(str)
     def choose_data_path(self, name: str) -> None:
         path = self.ask_data_path(name)
@@ -616,6 +648,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def step(self) -> None:
         if self.analysis.ok:
+            self.sample_view.show_preview(False)
             self.worker.step()
 
     @Slot()
@@ -665,12 +698,16 @@ class MainWindow(QMainWindow):
         else:
             self.data_views.setCurrentWidget(self.sample_view)
             self.sample_view.set_data(data)
+        if data.kind != "plane" and self.left_tabs.currentWidget() is self.network_view:
+            self.left_tabs.setCurrentWidget(self.editor)  # the network view draws plane networks only
         self.worker.set_views(self.view_request())
 
     @Slot(str)
     def _state_changed(self, state: str) -> None:
         self.state = state
         playing = state == "playing"
+        if playing:
+            self.sample_view.show_preview(False)  # training: what matters now is its predictions
         self.play_action.setText("&Pause" if playing else "&Play")
         if state == "finished":
             self.show_message(f"Finished {self.epoch:,} epochs.")
@@ -1030,6 +1067,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
         self.autosave_timer.stop()
+        if self._download is not None:
+            self._download[0].cancel()
+            self._download[0].wait(5)
         self.worker.shutdown()
         self.discard_recovery()
         event.accept()

@@ -79,6 +79,7 @@ class DataUpdate:
     class_names: tuple = ()
     feature_names: tuple = ()
     axes: tuple | None = None     # a table's two columns shown as the points' x and y
+    preview: list | None = None   # images: [(class, count, first images)] of the training set
 
 
 @dataclass
@@ -414,7 +415,7 @@ class TrainingWorker(QThread):
             return None
         if self._plane(trainer):
             return trainer.probe_boundary()
-        if trainer.project.data.kind == "table" and trainer.dataset.input_shape[0] >= 2:
+        if self._table_boundary(trainer):
             axes = self._table_axes(trainer)
             if axes != self._drawn_axes:
                 self._emit_data(trainer, axes)
@@ -430,13 +431,25 @@ class TrainingWorker(QThread):
         """The data set for the views; a table's points are its two `axes` columns."""
         d, project = trainer.dataset, trainer.project
         points_train, points_test = d.points_train, d.points_test
-        if project.data.kind == "table" and d.input_shape[0] >= 2:
+        if self._table_boundary(trainer):
             axes = axes or self._table_axes(trainer)
             points_train, points_test = d.x_train[:, list(axes)], d.x_test[:, list(axes)]
         self._drawn_axes = axes
+        preview = None
+        if project.data.kind == "images":
+            from playground.core.probes import class_preview
+
+            preview = class_preview(d.x_train, d.y_train, d.num_classes)
         self.dataReady.emit(DataUpdate(points_train, d.y_train, points_test, d.y_test, d.task,
                                        d.num_classes, list(project.data.features), project.data.kind,
-                                       d.input_shape, d.class_names, d.feature_names, axes))
+                                       d.input_shape, d.class_names, d.feature_names, axes, preview))
+
+    @staticmethod
+    def _table_boundary(trainer) -> bool:
+        """A classification table is drawn as a boundary over two of its columns; a regression
+        table as predicted vs. true (the sample view)."""
+        return (trainer.project.data.kind == "table" and trainer.dataset.input_shape[0] >= 2
+                and trainer.dataset.task != "regression")
 
     @staticmethod
     def _plane(trainer) -> bool:

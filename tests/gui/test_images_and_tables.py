@@ -36,11 +36,18 @@ def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qt
     assert "images 8×8×8" in window.editor.cards[0].detail.text()
 
     qtbot.waitUntil(lambda: window.data_views.currentWidget() is window.sample_view, timeout=10000)
+    # before training: the training images by class (the digits: 10 classes, 8 shown of each)
+    view = window.sample_view
+    qtbot.waitUntil(lambda: len(view.preview_rows) == 10, timeout=10000)
+    assert view.show_preview_button.isChecked() and view.image_pages.currentIndex() == 1
+    counts = np.bincount(window.worker._trainer.dataset.y_train)
+    assert [label.text() for label, _ in view.preview_rows] == [f"{c} ({n:,})" for c, n in enumerate(counts)]
+    assert all(shown == 8 for _, shown in view.preview_rows)
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    assert view.show_predictions_button.isChecked() and view.image_pages.currentIndex() == 0
     qtbot.waitUntil(lambda: window.epoch >= 3, timeout=30000)
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
-    view = window.sample_view
     trainer = window.worker._trainer
     probe = trainer.probe_samples()
     shown = lambda: [t.caption.text().split(" → ")[1] for t in view.tiles]  # noqa: E731
@@ -110,6 +117,18 @@ def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
     window.data_panel.task.setCurrentText("regression")
     window.data_panel.task.activated.emit(1)
     assert window.document.project.data.target == "petal" and window.document.project.data.task == "regression"
+    # regression: the test rows as predicted vs. true points, with RMSE and R² in the title
+    view = window.sample_view
+    assert "use linear" in window.banner.text()  # a tanh output cannot reach real targets
+    window.editor.select(len(window.editor.cards) - 1)
+    pick(window.inspector.form.widget("activation"), "linear")
+    qtbot.waitUntil(lambda: view.fit_plot.isVisibleTo(view), timeout=10000)
+    window.step()
+    qtbot.waitUntil(lambda: window.epoch >= 1 and len(view.fit_points.data) > 0, timeout=20000)
+    fit = window.worker._trainer.probe_samples().fit
+    true, predicted = view.fit_points.getData()
+    assert len(true) == len(fit) == len(window.worker._trainer.dataset.y_test) and np.allclose(true, fit[:, 0]) and np.allclose(predicted, fit[:, 1])
+    assert "RMSE" in view.fit_plot.getPlotItem().titleLabel.text and "R²" in view.fit_plot.getPlotItem().titleLabel.text
 
 
 def test_sine_forecasts_show_true_and_predicted_next_values(make_window, qtbot):

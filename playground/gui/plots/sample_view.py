@@ -11,8 +11,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QGridLayout, QLabel, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSplitter,
+                               QStackedWidget, QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 COLUMNS = 6
 FORECASTS = 4
@@ -72,14 +72,37 @@ class SampleView(QWidget):
         grid_host = QWidget()
         self.grid = QGridLayout(grid_host)
         self.grid.setSpacing(2)
-        self.summary = QLabel(objectName="sampleSummary")
+        self.summary = QLabel(objectName="sampleSummary", wordWrap=True)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
+        switch = QHBoxLayout()
+        self.show_predictions_button = QToolButton(text="Test predictions", checkable=True, checked=True,
+                                                   objectName="showPredictions")
+        self.show_predictions_button.setToolTip("The first test images with the true and the predicted class")
+        self.show_preview_button = QToolButton(text="Training images by class", checkable=True,
+                                               objectName="showPreview")
+        self.show_preview_button.setToolTip("What the network learns from: per class, how many images "
+                                            "and the first few, as the network sees them (resized)")
+        group = QButtonGroup(self)
+        for button in (self.show_predictions_button, self.show_preview_button):
+            group.addButton(button)
+            switch.addWidget(button)
+        switch.addStretch(1)
+        top_layout.addLayout(switch)
         top_layout.addWidget(self.summary)
         scroll = QScrollArea(widgetResizable=True)
         scroll.setWidget(grid_host)
-        top_layout.addWidget(scroll, 1)
+        preview_host = QWidget(objectName="classPreview")
+        self.preview_layout = QVBoxLayout(preview_host)
+        self.preview_layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        preview_scroll = QScrollArea(widgetResizable=True)
+        preview_scroll.setWidget(preview_host)
+        self.image_pages = QStackedWidget()
+        self.image_pages.addWidget(scroll)
+        self.image_pages.addWidget(preview_scroll)
+        self.show_preview_button.toggled.connect(lambda on: self.show_preview(on))
+        top_layout.addWidget(self.image_pages, 1)
         images.addWidget(top)
         self.maps_host = QWidget(objectName="featureMaps")
         self.maps_layout = QVBoxLayout(self.maps_host)
@@ -94,7 +117,21 @@ class SampleView(QWidget):
         self.rows.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.rows.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.rows.cellClicked.connect(lambda row, _column: self.choose(row))
-        self.pages.addWidget(self.rows)
+        # regression tables: true vs. predicted over the test split above the rows
+        table_page = QSplitter(Qt.Orientation.Vertical)
+        self.fit_plot = pg.PlotWidget(background="w")
+        self.fit_plot.setObjectName("fitPlot")
+        self.fit_plot.hideButtons()
+        self.fit_plot.setLabel("bottom", "true value")
+        self.fit_plot.setLabel("left", "predicted value")
+        self.fit_diagonal = self.fit_plot.plot(pen=pg.mkPen("#9e9e9e", width=1, style=Qt.PenStyle.DashLine))
+        self.fit_points = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(25, 118, 210, 140))
+        self.fit_plot.addItem(self.fit_points)
+        self.fit_plot.setMinimumHeight(160)
+        table_page.addWidget(self.fit_plot)
+        table_page.addWidget(self.rows)
+        table_page.setSizes([3, 2])
+        self.pages.addWidget(table_page)
         self.curves = pg.GraphicsLayoutWidget()
         self.curves.setObjectName("sequenceCurves")
         self.curves.setBackground("w")
@@ -137,6 +174,7 @@ class SampleView(QWidget):
         self.frames = 0
         self.sequence = False
         self.tokens: tuple[str, ...] = ()
+        self.preview_rows: list[tuple[QLabel, int]] = []
 
     def set_data(self, data) -> None:
         """A DataUpdate (gui.worker) for image or table data."""
@@ -148,8 +186,47 @@ class SampleView(QWidget):
             self.pages.setCurrentIndex(0)
         else:
             self.pages.setCurrentIndex(2 if self.sequence and self.regression else 1)
+        self.fit_plot.setVisible(self.regression and not self.sequence)
         self.attention.hide()
         self.choose(0, notify=False)
+        if data.preview is not None:
+            self._build_preview(data.preview, data.input_shape)
+            self.show_preview(True)
+
+    def show_preview(self, on: bool = True) -> None:
+        """Show the training images by class (on) or the test predictions (off)."""
+        self.image_pages.setCurrentIndex(1 if on else 0)
+        button = self.show_preview_button if on else self.show_predictions_button
+        if not button.isChecked():
+            button.setChecked(True)
+        self.summary.setVisible(not on)
+
+    def _build_preview(self, preview: list, shape: tuple) -> None:
+        while self.preview_layout.count():
+            item = self.preview_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.preview_rows = []
+        total = sum(count for _, count, _ in preview)
+        size = "×".join(str(n) for n in shape[1:])
+        self.preview_layout.addWidget(QLabel(f"{total:,} training images in {len(preview)} classes, "
+                                             f"{size} pixels, {'colour' if shape[0] == 3 else 'grey'}:"))
+        for index, count, images in preview:
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            row_layout.setSpacing(2)
+            name = QLabel(f"{self._name(index)} ({count:,})")
+            name.setMinimumWidth(110)
+            row_layout.addWidget(name)
+            for image in images:
+                label = QLabel()
+                label.setPixmap(QPixmap.fromImage(image_to_qimage(image)).scaled(
+                    TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+                row_layout.addWidget(label)
+            row_layout.addStretch(1)
+            self.preview_layout.addWidget(row)
+            self.preview_rows.append((name, len(images)))
 
     def _name(self, label) -> str:
         if self.regression:
@@ -201,7 +278,22 @@ class SampleView(QWidget):
         text = ", ".join(f"{v:.3g}" for v in flat[:6])
         return text + (", …" if len(flat) > 6 else "")
 
+    def _fit(self, fit: np.ndarray) -> None:
+        """True vs. predicted as points, the ideal line dashed, RMSE and R² in the title."""
+        true, predicted = fit[:, 0].astype(np.float64), fit[:, 1].astype(np.float64)
+        self.fit_points.setData(true, predicted)
+        low, high = float(min(true.min(), predicted.min())), float(max(true.max(), predicted.max()))
+        self.fit_diagonal.setData([low, high], [low, high])
+        error = predicted - true
+        rmse = float(np.sqrt(np.mean(error ** 2)))
+        var = float(np.var(true))
+        r2 = f"{1 - float(np.mean(error ** 2)) / var:.3f}" if var > 0 else "–"
+        self.fit_plot.setTitle(f"{len(true)} test rows: predicted vs. true (RMSE {rmse:.3g}, R² {r2}); "
+                               "on the dashed line is perfect", size="9pt")
+
     def _rows(self, probe) -> None:
+        if probe.fit is not None and self.fit_plot.isVisibleTo(self):
+            self._fit(probe.fit)
         self.rows.setRowCount(len(probe.indices))
         for r, (index, row, true, predicted) in enumerate(zip(probe.indices, probe.inputs, probe.true,
                                                               probe.predicted)):
