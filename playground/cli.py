@@ -201,7 +201,8 @@ class _Progress:
     def update(self, snap) -> None:
         if self.quiet or snap.kind != "epoch":
             return
-        text = f"epoch {snap.epoch}/{self.total}  train {snap.train_loss:.4g}  test {snap.test_loss:.4g}"
+        test = f"{snap.test_loss:.4g}" if math.isfinite(snap.test_loss) else "–"  # not measured this epoch
+        text = f"epoch {snap.epoch}/{self.total}  train {snap.train_loss:.4g}  test {test}"
         if snap.test_accuracy is not None:
             text += f"  acc {snap.test_accuracy:.3f}"
         if self.tty:

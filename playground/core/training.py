@@ -35,6 +35,12 @@ from playground.core.spec import Project
 from playground.core.targets import class_probabilities, encode_targets, predicted_classes
 
 EVAL_CHUNK = 65_536
+#: Larger data sets are evaluated in chunks of this many samples: convolutions run faster on
+#: cache-sized batches than on a whole test split at once.
+EVAL_BATCH = 128
+#: Larger data sets measure their test split when that costs at most 1/TEST_EVAL_RATIO of the
+#: training time since the last measurement (always on a run's first and last epoch).
+TEST_EVAL_RATIO = 40.0
 HISTORY_FIELDS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
                   "learning_rate", "samples_per_second", "elapsed")
 
@@ -188,8 +194,11 @@ class Trainer:
         # measured, as the TensorFlow Playground does. Larger data sets report the mean of the
         # epoch's mini-batch losses (and accuracy) instead, which costs nothing extra.
         self.running_train_metrics = project.data.kind != "plane"
+        self._test_seconds = 0.0  # what the last test measurement took
+        self._since_test = 0.0    # training seconds since then
         self._column_means: np.ndarray | None = None
-        self._running = torch.zeros(3, dtype=torch.float64, device=self.device)  # loss sum, correct, count
+        # the epoch's mini-batch losses, sizes and correct counts (tensors stay on the device)
+        self._running: tuple[list[torch.Tensor], list[int], list[torch.Tensor]] = ([], [], [])
         self._batches = self._fixed_batches
         self._order: torch.Tensor | None = None  # this epoch's shuffled order
         self.epoch = 0
@@ -276,18 +285,20 @@ class Trainer:
             self._interrupt = self._paused
             return stopping
 
-    def train_epoch(self) -> Snapshot:
-        """Train to the end of the current epoch (or until a stop), then measure and report."""
+    def train_epoch(self, final: bool = True) -> Snapshot:
+        """Train to the end of the current epoch (or until a stop), then measure and report.
+        `final`: the last epoch of a run, whose test figures are always measured."""
         spec = self.project.training
         if self._next_batch == 0:
-            self._running.zero_()
+            for values in self._running:
+                values.clear()
             self._apply_lr()
             if spec.shuffle:
                 self._use_order(torch.randperm(len(self.x_train), generator=self._shuffle))
         outer_rng = self._read_rng()
         self._write_rng(self._rng_state)
         try:
-            return self._train_batches()
+            return self._train_batches(final)
         except RuntimeError as err:
             if not _is_resource_error(err, self.device):
                 raise
@@ -312,7 +323,7 @@ class Trainer:
         if state[1] is not None:
             torch.cuda.set_rng_state(state[1], self.device)
 
-    def _train_batches(self) -> Snapshot:
+    def _train_batches(self, final: bool = True) -> Snapshot:
         spec = self.project.training
         model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
         regularize = spec.regularization != "none" and spec.regularization_rate > 0 and self._weights
@@ -349,16 +360,16 @@ class Trainer:
         self._next_batch = 0
         self.epoch += 1
         self.elapsed += time.perf_counter() - start
-        return self._finish_epoch(seconds)
+        return self._finish_epoch(seconds, final)
 
     def _accumulate(self, out: torch.Tensor, loss: torch.Tensor, labels: torch.Tensor) -> None:
-        """Add a mini-batch to the epoch's running loss and accuracy (stays on the device)."""
-        n = len(labels)
-        running = self._running
-        running[0] += loss * n
+        """Keep a mini-batch's loss and correct count for the epoch's running figures (a list
+        append, summed once at the end of the epoch: the fewest operations per step)."""
+        losses, sizes, correct = self._running
+        losses.append(loss)
+        sizes.append(len(labels))
         if self.encoding != "real":
-            running[1] += (predicted_classes(out, self.encoding, self.activation) == labels).sum()
-        running[2] += n
+            correct.append((predicted_classes(out, self.encoding, self.activation) == labels).sum())
 
     def _sgd_step(self, lr: float) -> None:
         params = [p for p in self._params if p.grad is not None]
@@ -379,12 +390,25 @@ class Trainer:
                 else:
                     w.grad.add_(torch.sign(w), alpha=rate)
 
-    def _finish_epoch(self, seconds: float) -> Snapshot:
-        (train_loss, train_acc), (test_loss, test_acc) = self.evaluate_splits()
-        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+    def _test_due(self, seconds: float, final: bool) -> bool:
+        """Whether to measure the test split after this epoch. Always for plane data (tiny) and
+        for a run's first and last epoch; otherwise when it costs at most 1/TEST_EVAL_RATIO of
+        the training time since the last measurement (the bare loop does not evaluate at all)."""
+        self._since_test += seconds
+        if not self.running_train_metrics or final or not self.history:
+            return True
+        return self._since_test >= TEST_EVAL_RATIO * self._test_seconds
+
+    def _finish_epoch(self, seconds: float, final: bool = True) -> Snapshot:
+        measure = self._test_due(seconds, final)
+        start = time.perf_counter()
+        (train_loss, train_acc), (test_loss, test_acc) = self.evaluate_splits(test=measure)
+        if measure:
+            self._test_seconds, self._since_test = time.perf_counter() - start, 0.0
+        if not (math.isfinite(train_loss) and (math.isfinite(test_loss) or not measure)):
             return self._diverged(train_loss if not math.isfinite(train_loss) else test_loss)
         self._save_good()
-        if test_loss < self.best_test_loss:
+        if measure and test_loss < self.best_test_loss:
             self.best_test_loss, self.best_epoch = test_loss, self.epoch
             if self._best is None:
                 self._best = [t.detach().clone() for t in self._state_tensors()]
@@ -460,25 +484,31 @@ class Trainer:
             for good, live in zip(self._good, self._state_tensors()):
                 live.copy_(good)
 
-    def outputs(self, x: torch.Tensor) -> torch.Tensor:
-        """The model's output for `x`, in evaluation mode (dropout off), chunked, no gradients."""
+    def outputs(self, x: torch.Tensor, chunk: int = EVAL_CHUNK) -> torch.Tensor:
+        """The model's output for `x`, in evaluation mode (dropout off), in chunks, no gradients."""
         self.model.eval()
         with torch.inference_mode():
-            return torch.cat([self.model(x[i:i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+            return torch.cat([self.model(x[i:i + chunk]) for i in range(0, len(x), chunk)])
 
-    def evaluate_splits(self) -> tuple[tuple[float, float | None], tuple[float, float | None]]:
+    def evaluate_splits(self, test: bool = True) -> tuple[tuple[float, float | None], tuple[float, float | None]]:
         """((train loss, accuracy), (test loss, accuracy)); accuracy None for regression.
-        One forward pass over both splits: this runs after every epoch (for larger data sets,
-        the training figures are the epoch's running means: see `running_train_metrics`)."""
-        if self.running_train_metrics and self._running[2] > 0:
-            loss_sum, correct, count = self._running.tolist()
-            out = self.outputs(self.x_test)
-            with torch.inference_mode():
-                test_loss = float(self.loss_fn(out, self.y_test))
-                test_acc = None
-                if self.encoding != "real":
-                    pred = predicted_classes(out, self.encoding, self.activation)
-                    test_acc = int((pred == self.labels_test).sum()) / len(self.labels_test)
+        One forward pass over both splits for plane data; for larger data sets the training
+        figures are the epoch's running means (see `running_train_metrics`) and the test split
+        is measured only when `test` (otherwise its figures are NaN and None)."""
+        losses, sizes, correct = self._running
+        if self.running_train_metrics and sizes:
+            count = sum(sizes)
+            weights = torch.tensor(sizes, dtype=torch.float64, device=self.device)
+            loss_sum = float(torch.stack(losses).double() @ weights)
+            correct = float(torch.stack(correct).sum()) if correct else 0.0
+            test_loss, test_acc = math.nan, None
+            if test:
+                out = self.outputs(self.x_test, chunk=EVAL_BATCH)
+                with torch.inference_mode():
+                    test_loss = float(self.loss_fn(out, self.y_test))
+                    if self.encoding != "real":
+                        pred = predicted_classes(out, self.encoding, self.activation)
+                        test_acc = int((pred == self.labels_test).sum()) / len(self.labels_test)
             train_acc = correct / count if self.encoding != "real" else None
             return (loss_sum / count, train_acc), (test_loss, test_acc)
         out = self.outputs(self._x_all)
@@ -507,7 +537,7 @@ class Trainer:
         while target is None or self.epoch < target:
             if self._interrupt and self._controls():
                 return self._report("stopped", "stopped by request")
-            last = self.train_epoch()
+            last = self.train_epoch(final=target is not None and self.epoch + 1 >= target)
             with self._cond:
                 if self._paused and self._allowed_epochs > 0 and last.kind == "epoch":
                     self._allowed_epochs -= 1
@@ -717,13 +747,16 @@ class Trainer:
         return {k: v.detach().to("cpu").contiguous() for k, v in self.model.state_dict().items()}
 
     def metrics(self) -> dict:
+        """The last epoch's figures; the test figures of the last epoch that measured them."""
         last = self.history[-1] if self.history else None
+        measured = np.flatnonzero(np.isfinite(self.history.column("test_loss"))) if last else []
+        tested = self.history[int(measured[-1])] if len(measured) else None
         out = {"epochs": self.epoch, "steps": self.step, "seconds": round(self.elapsed, 4),
-               "train_loss": last.train_loss if last else None, "test_loss": last.test_loss if last else None,
+               "train_loss": last.train_loss if last else None, "test_loss": tested.test_loss if tested else None,
                "device": str(self.device), "parameters": self.analysis.total_params}
         if self.encoding != "real":
             out["train_accuracy"] = last.train_accuracy if last else None
-            out["test_accuracy"] = last.test_accuracy if last else None
+            out["test_accuracy"] = tested.test_accuracy if tested else None
         else:
             out.update(self.regression_metrics())
         return out

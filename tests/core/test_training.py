@@ -264,3 +264,30 @@ def test_larger_data_sets_report_the_epochs_running_training_loss():
     correct = int((out.argmax(1) == trainer.labels_train).sum())
     assert snap.train_accuracy == pytest.approx(correct / len(out))
     assert not Trainer(Project.from_dict(project_dict())).running_train_metrics
+
+
+def test_larger_data_sets_measure_the_test_split_on_a_clock(monkeypatch):
+    """The test split costs a forward pass: larger data sets measure it when that is at most
+    1/TEST_EVAL_RATIO of the training time since the last measurement, and always on a run's
+    first and last epoch. Unmeasured epochs say NaN (not a stale number); the metrics report
+    the last measured figures."""
+    from playground.core import training
+
+    raw = project_dict(layers=[{"type": "flatten"}, {"type": "dense", "units": 10}], loss="cross_entropy",
+                       optimizer="sgd", learning_rate=0.1, epochs=6, batch_size=50)
+    raw["data"] = {"dataset": "digits", "samples": 300, "train_fraction": 0.5}
+    monkeypatch.setattr(training, "TEST_EVAL_RATIO", 1e9)  # never due by the clock
+    trainer = Trainer(Project.from_dict(raw))
+    last = trainer.run()
+    measured = [math.isfinite(s.test_loss) for s in trainer.history]
+    assert measured == [True, False, False, False, False, True]
+    assert [s.test_accuracy is not None for s in trainer.history] == measured
+    assert all(math.isfinite(s.train_loss) for s in trainer.history)
+    (_, _), (test_loss, test_acc) = trainer.evaluate_splits()
+    assert last.test_loss == pytest.approx(test_loss, rel=1e-5) and last.test_accuracy == test_acc
+    trainer.run(2)  # a run of two more: its last epoch is measured, the one before is not
+    assert [math.isfinite(s.test_loss) for s in trainer.history][-2:] == [False, True]
+    assert trainer.metrics()["test_loss"] == pytest.approx(trainer.history[-1].test_loss)
+    monkeypatch.setattr(training, "TEST_EVAL_RATIO", 0.0)  # always due
+    trainer.run(3)
+    assert all(math.isfinite(s.test_loss) for s in trainer.history[-3:])

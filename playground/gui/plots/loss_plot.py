@@ -221,18 +221,21 @@ class LossPlot(QWidget):
         """Hand the curves at most MAX_DRAWN points each (every k-th epoch and the last one), so
         drawing costs the same after a million epochs as after a thousand; all points are kept."""
         n = len(self.epochs)
-        keep = np.unique(np.append(np.arange(0, n, max(1, -(-n // MAX_DRAWN))), n - 1)) if n else np.arange(0)
+        keep = _thin(np.arange(n))
+        # larger data sets measure the test split only every few epochs (NaN between): its curves
+        # are drawn through the measured epochs
+        tested = _thin(np.flatnonzero(np.isfinite(self.test)))
         log_y = self.log_y.isChecked()
-        x = self.epochs[keep]
+        x, x_tested = self.epochs[keep], self.epochs[tested]
         smoothed = self.smoothing.value() > 0
         self.raw_train.setData(x, _positive(self.train[keep], log_y))
-        self.raw_test.setData(x, _positive(self.test[keep], log_y))
+        self.raw_test.setData(x_tested, _positive(self.test[tested], log_y))
         self.raw_train.setVisible(smoothed)
         self.raw_test.setVisible(smoothed)
         self.train_curve.setData(x, _positive(self._smooth_train.extend([])[keep], log_y))
-        self.test_curve.setData(x, _positive(self._smooth_test.extend([])[keep], log_y))
+        self.test_curve.setData(x_tested, _positive(self._smooth_test.extend([])[tested], log_y))
         if self.classification:
-            self.accuracy_curve.setData(x, self.accuracy[keep])
+            self.accuracy_curve.setData(x_tested, self.accuracy[tested])
         if self.scheduled:
             self.lr_curve.setData(x, self.learning_rates[keep])
         self._update_summary()
@@ -263,6 +266,14 @@ class LossPlot(QWidget):
         if self.scheduled:
             text += f", learning rate {self.learning_rates[i]:.3g}"
         self.readout.setText(text)
+
+
+def _thin(indices: np.ndarray) -> np.ndarray:
+    """At most about MAX_DRAWN of `indices`: every k-th and the last."""
+    n = len(indices)
+    if n <= MAX_DRAWN:
+        return indices
+    return indices[np.unique(np.append(np.arange(0, n, -(-n // MAX_DRAWN)), n - 1))]
 
 
 def _positive(values: np.ndarray, log: bool) -> np.ndarray:
