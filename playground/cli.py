@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="playground", description="Neural Playground: build, train and export small "
                      "neural networks. Without a command, opens the window.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window offscreen, train the default example a few epochs, export ONNX, "
+                             "exit 0 when all worked (proves an installation or a bundle)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a project headless and write a run folder")
@@ -66,11 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--configs", default="a,b,c,digits", help="comma-separated: a, b, c, digits (default all)")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
     bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    bench.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
     bench.add_argument("--soak", type=float, metavar="MINUTES",
                        help="instead: train in the window with live views for MINUTES and report memory")
     bench.add_argument("--views", type=float, metavar="SECONDS", nargs="?", const=10.0,
                        help="epochs/s of (b) in the window with every live view, and minimized (default 10 s each)")
     bench.add_argument("--project", help="with --soak: the project to train (default: the spiral example)")
+    bench.add_argument("--startup", action="store_true",
+                       help="seconds from starting 'playground' to its window on screen (median of 5)")
     return parser
 
 
@@ -80,8 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(argv) == 1 and argv[0] not in COMMANDS and not argv[0].startswith("-"):
             return _open_window(argv[0])  # playground PROJECT.json
         args = _parser().parse_args(argv)
+        if args.self_test:
+            from playground.gui.self_test import self_test
+
+            return self_test()
         if args.command is None:
-            return _open_window()
+            return _open_window(startup_probe=args.startup_probe)
         return {"train": _train, "export": _export, "info": _info, "bench": _bench,
                 "download": _download}[args.command](args)
     except PlaygroundError as err:
@@ -97,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-def _open_window(project: str | None = None) -> int:
+def _open_window(project: str | None = None, startup_probe: bool = False) -> int:
     if project is not None and not Path(project).is_file():
         raise PlaygroundError(f"{project}: no such project file (or command; see 'playground --help')")
     if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
@@ -109,7 +120,7 @@ def _open_window(project: str | None = None) -> int:
     except ImportError as err:
         raise PlaygroundError(f"the window cannot start: {err}. Install the app with the README's "
                               "first command, or use the commands (see 'playground --help').") from None
-    return run(project)
+    return run(project, startup_probe)
 
 
 def _positive(value: int | None, name: str) -> None:
@@ -287,6 +298,12 @@ def _bench(args: argparse.Namespace) -> int:
         soak(args.soak, project)
         return 0
 
+    if args.startup:
+        from playground.gui.window_bench import startup_seconds
+
+        startup_seconds()
+        return 0
+
     if args.views is not None:
         if not (math.isfinite(args.views) and 1 <= args.views <= 600):
             raise PlaygroundError("--views must be a number of seconds between 1 and 600")
@@ -304,5 +321,5 @@ def _bench(args: argparse.Namespace) -> int:
         raise PlaygroundError("--seconds must be between 0 and 600")
     if args.threads < 1:
         raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
-    run_bench(configs, args.seconds, args.threads)
+    run_bench(configs, args.seconds, args.threads, json_path=Path(args.json) if args.json else None)
     return 0

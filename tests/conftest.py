@@ -34,6 +34,16 @@ def project_dict(dataset: str = "circle", layers: list | None = None, samples: i
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_path_built():
+    """Build the fast path's kernel before any test: a trainer then uses it from its first epoch,
+    so which path trains never depends on how quickly a background compile finished."""
+    from playground.core import fastpath
+
+    if fastpath.compiler() is not None:
+        assert fastpath.KernelBuild.shared().wait(180), fastpath.KernelBuild.shared().error
+
+
 @pytest.fixture
 def write_project(tmp_path):
     """Write a project dict (or raw text or bytes) to a file and return its path."""

@@ -3,7 +3,8 @@ and data, in the same process, for the TensorFlow Playground configurations (a),
 
 The bare loop is what a person would write: zero_grad, forward, loss, backward, optimizer.step
 over the same fixed-order mini-batches, without any per-epoch evaluation. The Trainer does its
-full epoch (including measuring train and test loss and accuracy every epoch).
+full epoch (including measuring train and test loss and accuracy every epoch on the 2-D data
+sets), on its fast path where that applies (core.fastpath), as the app trains.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class BenchResult:
     config: str
     trainer_epochs_per_second: float
     bare_epochs_per_second: float
+    path: str = ""
 
     @property
     def ratio(self) -> float:
@@ -79,20 +81,33 @@ class BenchResult:
         browser = BROWSER_EPOCHS_PER_SECOND.get(self.config)
         return self.trainer_epochs_per_second / browser if browser else None
 
+    def to_dict(self) -> dict:
+        return {"config": self.config, "trainer_epochs_per_second": self.trainer_epochs_per_second,
+                "bare_epochs_per_second": self.bare_epochs_per_second, "ratio": self.ratio,
+                "browser_epochs_per_second": BROWSER_EPOCHS_PER_SECOND.get(self.config),
+                "browser_ratio": self.browser_ratio, "path": self.path}
 
-def _rate(run_epochs: Callable[[int], None], seconds: float) -> float:
-    """Epochs per second: calibrate the epoch count to about `seconds`, best of three rounds."""
-    run_epochs(2)  # warm-up
-    n, start = 1, time.perf_counter()
-    run_epochs(n)
-    per_epoch = max(time.perf_counter() - start, 1e-6)
-    n = max(3, int(seconds / 3 / per_epoch))
-    best = 0.0
-    for _ in range(3):
-        start = time.perf_counter()
-        run_epochs(n)
-        best = max(best, n / (time.perf_counter() - start))
-    return best
+
+def _median_rates(loops: list[Callable[[int], None]], seconds: float, rounds: int = 5) -> list[float]:
+    """Epochs per second of each loop: the epoch count calibrated to about seconds/rounds a
+    round, the loops' rounds interleaved (so a slower moment of the machine hits all alike), the
+    median of `rounds` rounds each."""
+    import statistics
+
+    counts = []
+    for run in loops:
+        run(2)  # warm-up
+        n, start = 1, time.perf_counter()
+        run(n)
+        per_epoch = max(time.perf_counter() - start, 1e-6)
+        counts.append(max(3, int(seconds / rounds / per_epoch)))
+    rates: list[list[float]] = [[] for _ in loops]
+    for _ in range(rounds):
+        for run, n, out in zip(loops, counts, rates):
+            start = time.perf_counter()
+            run(n)
+            out.append(n / (time.perf_counter() - start))
+    return [statistics.median(r) for r in rates]
 
 
 def bare_loop(project: Project) -> Callable[[int], None]:
@@ -117,11 +132,13 @@ def bare_loop(project: Project) -> Callable[[int], None]:
 
 
 def bench_config(name: str, seconds: float = 3.0) -> BenchResult:
+    """The Trainer (on the fast path where it applies, its compilation awaited first) against the
+    bare eager loop, median of 5 interleaved rounds each."""
     project = config(name)
     trainer = Trainer(project)
-    trainer_rate = _rate(lambda n: trainer.run(n), seconds)
-    bare_rate = _rate(bare_loop(project), seconds)
-    return BenchResult(name, trainer_rate, bare_rate)
+    trainer.fast_path_ready(wait=120)
+    trainer_rate, bare_rate = _median_rates([lambda n: trainer.run(n), bare_loop(project)], seconds)
+    return BenchResult(name, trainer_rate, bare_rate, trainer.path)
 
 
 def probe_milliseconds(name: str = "b", repeats: int = 50) -> float:
@@ -140,20 +157,49 @@ def probe_milliseconds(name: str = "b", repeats: int = 50) -> float:
     return statistics.median(times[3:]) * 1000
 
 
-def run_bench(configs: list[str], seconds: float, threads: int,
-              report: Callable[[str], None] = print) -> list[BenchResult]:
+def run_bench(configs: list[str], seconds: float, threads: int, report: Callable[[str], None] = print,
+              json_path: Path | None = None) -> dict:
+    """Measure, print a table with the goals of issue "Fast" beside the figures, and return (and
+    optionally write as JSON) every figure."""
     torch.set_num_threads(threads)
-    report(f"torch {torch.__version__}, {threads} thread(s); epochs/s, best of 3 rounds of ~{seconds / 3:.1f} s")
-    report(f"{'config':<8}{'trainer':>10}{'bare loop':>11}{'ratio':>8}{'vs browser':>12}")
+    report(f"torch {torch.__version__}, {threads} thread(s); epochs/s, median of 5 interleaved rounds "
+           f"(~{seconds:g} s per loop and configuration)")
+    report(f"{'config':<9}{'trainer':>10}{'bare loop':>11}{'ratio':>8}{'browser':>9}{'vs browser':>12}  path")
     results = []
     for name in configs:
         result = bench_config(name, seconds)
         results.append(result)
-        browser = f"{result.browser_ratio:>12.3f}" if result.browser_ratio is not None else f"{'–':>12}"
-        report(f"{'(' + name + ')':<8}{result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
-               f"{result.ratio:>8.2f}{browser}")
+        browser = BROWSER_EPOCHS_PER_SECOND.get(name)
+        report(f"{'(' + name + ')':<9}{result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
+               f"{result.ratio:>8.2f}{browser or float('nan'):>9.0f}"
+               f"{result.browser_ratio if result.browser_ratio is not None else float('nan'):>12.2f}  {result.path}")
+    out: dict = {"torch": torch.__version__, "threads": threads, "seconds": seconds,
+                 "training": [r.to_dict() for r in results]}
+    goals = []
+    for r in results:
+        if r.config in BROWSER_EPOCHS_PER_SECOND:
+            goals.append((f"training ({r.config}) ≥ the browser's {BROWSER_EPOCHS_PER_SECOND[r.config]:.0f} epochs/s",
+                          f"{r.trainer_epochs_per_second:.0f} epochs/s ({r.browser_ratio:.2f}×; {r.ratio:.1f}× bare)",
+                          r.browser_ratio >= 1.0))
+        elif r.config == "digits":
+            goals.append(("digits CNN epoch ≤ 1.05× the bare loop", f"{1 / r.ratio:.3f}×", 1 / r.ratio <= 1.05))
     if "b" in configs:
         ms = probe_milliseconds("b")
+        out["probe_milliseconds_b"] = ms
         report(f"probes (b): boundary + every neuron map, 100×100, median {ms:.2f} ms "
                f"(browser {BROWSER_PROBE_MS} ms)")
-    return results
+        goals.append(("boundary + every neuron map of (b) ≤ 2 ms", f"{ms:.2f} ms", ms <= 2.0))
+    if goals:
+        report("")
+        report(f"{'goal':<52}{'measured':<40}met")
+        for goal, measured, met in goals:
+            report(f"{goal:<52}{measured:<40}{'yes' if met else 'NO'}")
+    out["goals"] = [{"goal": g, "measured": m, "met": bool(ok)} for g, m, ok in goals]
+    if json_path is not None:
+        import json
+
+        from playground.core.jsonfile import write_atomic
+
+        write_atomic(Path(json_path), (json.dumps(out, indent=2) + "\n").encode())
+        report(f"written to {json_path}")
+    return out

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -24,7 +23,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from playground.core import probes
+from playground.core import fastpath, probes
 from playground.core.build import build_model, make_loss, make_optimizer, weight_parameters
 from playground.core.data import Dataset, make_dataset
 from playground.core.devices import resolve_device
@@ -153,7 +152,7 @@ class Trainer:
     """Trains `project`'s model on its data set. Construct it on the thread that will train."""
 
     def __init__(self, project: Project, *, dataset: Dataset | None = None, device: str | None = None,
-                 memory_limit: int | None = None) -> None:
+                 memory_limit: int | None = None, fast: bool = True) -> None:
         analysis = analyze(project)
         analysis.raise_error()
         check_memory(project, analysis, memory_limit)
@@ -218,6 +217,13 @@ class Trainer:
         self._stop = False
         self._allowed_epochs = 0
         self._pending_lr: float | None = None
+        # The fast path (core.fastpath): whole epochs in a compiled kernel, when the settings are
+        # ones it computes exactly; it is built in the background and used from the next epoch.
+        self.fast_plan = fastpath.plan(self) if fast else fastpath.FastPlan("is turned off")
+        self._fast_build = fastpath.KernelBuild.shared() if not self.fast_plan.unsupported else None
+        self._fast: fastpath.FastDense | None = None
+        self._fast_chunk = 1
+        self._fast_waited = False
 
     # ------------------------------------------------------------------ control (any thread)
 
@@ -434,7 +440,7 @@ class Trainer:
         failed_epoch = self.epoch
         self._restore_good()
         self.epoch = self.history[-1].epoch if self.history else 0
-        self.optimizer.state = defaultdict(dict)
+        self._reset_optimizer()
         hint = ("lower the learning rate" + ("" if self.project.training.clip_grad_norm else
                                              " or add gradient clipping (training.clip_grad_norm)"))
         message = (f"loss became {what} at epoch {failed_epoch}: {hint}. The weights of epoch "
@@ -449,7 +455,7 @@ class Trainer:
             p.grad = None
         try:
             self._restore_good()
-            self.optimizer.state = defaultdict(dict)
+            self._reset_optimizer()
             kept = f"the weights of epoch {self.history[-1].epoch if self.history else 0} are kept"
         except RuntimeError:
             kept = "the device no longer answers"
@@ -468,8 +474,13 @@ class Trainer:
             for best, live in zip(self._best, self._state_tensors()):
                 live.copy_(best)
         self._save_good()
-        self.optimizer.state = defaultdict(dict)
+        self._reset_optimizer()
         return self.best_epoch
+
+    def _reset_optimizer(self) -> None:
+        """A fresh optimizer (empty state) at the current learning rate."""
+        lr = self.learning_rate
+        self.optimizer = make_optimizer(self.project.training.optimizer, lr, self._params)
 
     def _state_tensors(self) -> list[torch.Tensor]:
         return [t for t in self.model.state_dict(keep_vars=True).values()]
@@ -534,19 +545,97 @@ class Trainer:
         else:
             target = self.epoch + epochs
         last = None
+        if not self._fast_waited:
+            # Once: a cached kernel loads in milliseconds and a first compile takes ~0.3 s, so
+            # waiting a little keeps a seed's results the same from run to run (the paths agree
+            # to ~1e-7, not bit for bit); a slower build is not waited for.
+            self._fast_waited = True
+            self.fast_path_ready(wait=fastpath.BUILD_WAIT)
         while target is None or self.epoch < target:
             if self._interrupt and self._controls():
                 return self._report("stopped", "stopped by request")
-            last = self.train_epoch(final=target is not None and self.epoch + 1 >= target)
-            with self._cond:
-                if self._paused and self._allowed_epochs > 0 and last.kind == "epoch":
-                    self._allowed_epochs -= 1
-                    self._interrupt = True
-            if callback is not None:
-                callback(last)
-            if last.kind != "epoch":
-                return last
+            if self._next_batch == 0 and self.fast_path_ready():
+                done = self._fast_epochs(None if target is None else target - self.epoch)
+            else:
+                done = [self.train_epoch(final=target is not None and self.epoch + 1 >= target)]
+            for last in done:
+                with self._cond:
+                    if self._paused and self._allowed_epochs > 0 and last.kind == "epoch":
+                        self._allowed_epochs -= 1
+                        self._interrupt = True
+                if callback is not None:
+                    callback(last)
+                if last.kind != "epoch":
+                    return last
         return last
+
+    # ------------------------------------------------------------------ the fast path
+
+    def fast_path_ready(self, wait: float = 0.0) -> bool:
+        """True when the next epochs train on the fast path (waiting up to `wait` s for its build)."""
+        if self._fast is not None:
+            return True
+        build = self._fast_build
+        if build is None or not (build.ready or (wait > 0 and build.wait(wait))):
+            return False
+        self._fast = fastpath.FastDense(self, self.fast_plan, build.kernel)
+        return True
+
+    @property
+    def path(self) -> str:
+        """Which path trains, and why not the fast one, in words (the status bar shows it)."""
+        if self._fast is not None:
+            return "fast path (compiled kernel)"
+        if self.fast_plan.unsupported:
+            return f"eager PyTorch (the fast path {self.fast_plan.unsupported})"
+        if self._fast_build is not None and self._fast_build.error:
+            return f"eager PyTorch (no fast path: {self._fast_build.error})"
+        return "eager PyTorch (compiling the fast path…)"
+
+    def _fast_epochs(self, limit: int | None) -> list[Snapshot]:
+        """Up to `limit` whole epochs in one kernel call (as many as take about CALL_SECONDS),
+        reported as the eager path would: the same snapshots, history, best epoch and divergence."""
+        spec = self.project.training
+        count = self._fast_chunk if limit is None else max(1, min(self._fast_chunk, limit))
+        with self._cond:
+            if self._paused:
+                count = max(1, min(count, self._allowed_epochs))
+        lrs = [self.base_lr * schedule_factor(spec.schedule, self.epoch + i, spec.epochs) for i in range(count)]
+        n = len(self.x_train)
+        orders = (np.stack([torch.randperm(n, generator=self._shuffle).numpy() for _ in range(count)])
+                  if spec.shuffle else None)
+        best = self._best if self._best is not None else [t.detach().clone() for t in self._state_tensors()]
+        start = time.perf_counter()
+        done, results, best_index, best_loss = self._fast.train(count, lrs, orders, self._good, best,
+                                                                self.best_test_loss)
+        seconds = time.perf_counter() - start
+        per_epoch = seconds / count
+        self._fast_chunk = int(min(1000, max(1, fastpath.CALL_SECONDS / max(per_epoch, 1e-7))))
+        classify = self.encoding != "real"
+        steps = len(self._fixed_batches)
+        snaps = []
+        for i in range(done):
+            self.epoch += 1
+            self.step += steps
+            self.elapsed += per_epoch
+            train_loss, train_acc, test_loss, test_acc = (float(v) for v in results[i])
+            snap = Snapshot("epoch", self.epoch, self.step, train_loss, test_loss, train_acc if classify else None,
+                            test_acc if classify else None, lrs[i], n / per_epoch, self.elapsed)
+            self.history.append(snap)
+            snaps.append(snap)
+        if best_index >= 0:
+            self._best = best
+            self.best_epoch = self.epoch - done + best_index + 1
+            self.best_test_loss = best_loss
+        for group in self.optimizer.param_groups:
+            group["lr"] = lrs[min(done, count - 1)]
+        if done < count:  # the epoch after the last good one had a NaN or infinite loss
+            self.epoch += 1
+            self.step += steps
+            self.elapsed += per_epoch
+            train_loss, _, test_loss, _ = results[done]
+            snaps.append(self._diverged(train_loss if not math.isfinite(train_loss) else test_loss))
+        return snaps
 
     # ------------------------------------------------------------------ probes (worker thread)
 

@@ -16,8 +16,22 @@ def collect_garbage_in_gui_thread():
     return GarbageCollector(interval=1.0)
 
 
-def run(project: str | Path | None = None) -> int:
-    """Open the window (with `project`, if given) and run until it closes."""
+ICONS = Path(__file__).resolve().parents[2] / "assets" / "icons"
+
+
+def app_icon():
+    """The app's icon: the SVG and every PNG size (assets/icons)."""
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon(str(ICONS / "neural-playground.svg"))
+    for png in sorted(ICONS.glob("neural-playground-*.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
+    """Open the window (with `project`, if given) and run until it closes. `startup_probe`
+    (for `playground bench --startup`): print "shown" once the window has been painted, then close."""
     import torch  # noqa: F401  (before the QApplication: a crash was reported the other way round)
     from PySide6.QtWidgets import QApplication
 
@@ -26,9 +40,20 @@ def run(project: str | Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Neural Playground")
     app.setOrganizationName("NeuralPlayground")
+    app.setDesktopFileName("io.github.neural_playground.NeuralPlayground")
+    app.setWindowIcon(app_icon())
     collector = collect_garbage_in_gui_thread()
     window = MainWindow(project_path=project)
     window.show()
+    if startup_probe:
+        from PySide6.QtCore import QTimer
+
+        def shown() -> None:
+            print("shown", flush=True)
+            window.document.undo_stack.setClean()
+            window.close()
+
+        QTimer.singleShot(0, shown)  # runs after the first paint of the window
     try:
         return app.exec()
     finally:

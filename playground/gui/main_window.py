@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.status = QStatusBar(objectName="statusBar")
         self.setStatusBar(self.status)
         self.status_labels = {}
-        for key in ("epoch", "step", "speed", "device", "elapsed"):
+        for key in ("epoch", "step", "speed", "path", "device", "elapsed"):
             label = QLabel(objectName=f"status_{key}")
             label.setMinimumWidth(70)
             self.status_labels[key] = label
@@ -687,6 +687,8 @@ class MainWindow(QMainWindow):
         labels["step"].setText(f"step {update.step:,}")
         labels["speed"].setText(f"{update.samples_per_second:,.0f} samples/s")
         labels["device"].setText(update.device)
+        labels["path"].setText("fast path" if update.path.startswith("fast") else "eager")
+        labels["path"].setToolTip(f"Training runs on the {update.path}")
         minutes, seconds = divmod(int(update.elapsed), 60)
         labels["elapsed"].setText(f"{minutes}:{seconds:02d}")
 

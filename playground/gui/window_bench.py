@@ -5,7 +5,8 @@ memory is sampled at the start (after a warm-up) and the end, and must stay flat
 
 `playground bench --views`: what the live views cost. The window trains configuration (b) flat
 out with the boundary, the loss curves and every neuron map of the network view live, then with the
-window minimized (no views computed); epochs/s of both and the view updates per second."""
+window minimized (no views computed); epochs/s of both and the view updates per second, and how
+late a 10 ms heartbeat timer on the UI thread fires meanwhile (the stutter a person would feel)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,40 @@ class _Window:
         self.app.processEvents()
 
 
+class Heartbeat:
+    """A timer on the UI thread every `interval` ms; how late each tick comes is the event loop's
+    delay (what a person feels as stutter)."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = interval_ms / 1000
+        self.delays: list[float] = []
+        self._last = time.perf_counter()
+        self.timer = QTimer(interval=interval_ms, timerType=Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.delays.clear()
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.delays.append(max(0.0, now - self._last - self.interval))
+        self._last = now
+
+    def summary(self) -> dict:
+        import numpy as np
+
+        delays = np.asarray(self.delays) * 1000 if self.delays else np.zeros(1)
+        return {"ticks": len(self.delays), "p50_ms": float(np.percentile(delays, 50)),
+                "p99_ms": float(np.percentile(delays, 99)), "max_ms": float(delays.max())}
+
+
 def views_cost(seconds: float = 10.0, report: Callable[[str], None] = print, warmup: float = 3.0) -> dict:
     """Epochs/s of configuration (b) in the window with all live views, and minimized."""
     import json
@@ -86,6 +121,7 @@ def views_cost(seconds: float = 10.0, report: Callable[[str], None] = print, war
         window.lower_tabs.setCurrentWidget(window.loss_plot)
         window.toggle_play()
         bench.wait(warmup)
+        heartbeat = Heartbeat()
         results = {}
         for phase in ("views on", "minimized"):
             if phase == "minimized":
@@ -93,7 +129,10 @@ def views_cost(seconds: float = 10.0, report: Callable[[str], None] = print, war
                 bench.wait(1.0)
             epoch, frames, maps = window.epoch, window.boundary.frames, window.network_view.frames
             start = time.monotonic()
+            if phase == "views on":
+                heartbeat.start()
             bench.wait(seconds)
+            heartbeat.stop()
             took = time.monotonic() - start
             results[phase] = {"epochs_per_second": (window.epoch - epoch) / took,
                               "boundary_frames_per_second": (window.boundary.frames - frames) / took,
@@ -101,10 +140,14 @@ def views_cost(seconds: float = 10.0, report: Callable[[str], None] = print, war
             r = results[phase]
             report(f"  {phase:<10} {r['epochs_per_second']:8.1f} epochs/s, boundary {r['boundary_frames_per_second']:.1f} "
                    f"frames/s, neuron maps {r['network_frames_per_second']:.1f} frames/s")
+        results["path"] = window.status_labels["path"].toolTip()
         bench.close()
     ratio = results["views on"]["epochs_per_second"] / max(results["minimized"]["epochs_per_second"], 1e-9)
     results["ratio"] = ratio
-    report(f"  live views keep {ratio:.2f}× of the speed with views off (goal ≥ 0.9)")
+    results["heartbeat"] = beat = heartbeat.summary()
+    report(f"  live views keep {ratio:.2f}× of the speed with views off (goal ≥ 0.9); {results['path']}")
+    report(f"  UI heartbeat while training with views: delay p50 {beat['p50_ms']:.1f} ms, p99 {beat['p99_ms']:.1f} ms, "
+           f"max {beat['max_ms']:.1f} ms over {beat['ticks']} ticks (goal p99 ≤ 20 ms, max ≤ 100 ms)")
     return results
 
 
@@ -135,3 +178,30 @@ def soak(minutes: float, project: Path, report: Callable[[str], None] = print, w
     report(f"end: {result['end_mib']:.1f} MiB (growth {result['growth_mib']:+.1f} MiB); "
            f"{result['epochs_per_second']:.0f} epochs/s with {result['frames_per_second']:.1f} view updates/s")
     return result
+
+
+def startup_seconds(runs: int = 5, report: Callable[[str], None] = print) -> dict:
+    """Wall-clock seconds from starting `playground` (a new process, as a person does) to its
+    window painted on screen; the median of `runs` (the first run also warms the disk cache)."""
+    import statistics
+    import subprocess
+
+    env = dict(os.environ)
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    times = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "playground", "--startup-probe"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = process.stdout.readline().strip()
+        took = time.perf_counter() - start
+        process.wait(60)
+        if line != "shown":
+            raise RuntimeError("the window did not open (run 'playground' to see why)")
+        if i:  # the first run only warms the caches
+            times.append(took)
+    median = statistics.median(times)
+    report(f"start-up: window painted {median:.2f} s after 'playground' started (median of {runs}; "
+           f"{', '.join(f'{t:.2f}' for t in times)}; goal ≤ 1.5 s)")
+    return {"startup_seconds": median, "runs": times}

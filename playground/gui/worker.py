@@ -51,6 +51,7 @@ class TrainingUpdate:
     elapsed: float = 0.0
     samples_per_second: float = 0.0
     device: str = "cpu"
+    path: str = ""                # which training path runs (core.training.Trainer.path), in words
     restarted: bool = False       # a new history begins (fresh weights)
     test_accuracy: float | None = None
     network: Any = None           # core.probes.NetworkProbe, while the network view is shown
@@ -312,6 +313,7 @@ class TrainingWorker(QThread):
             total = trainer.project.training.epochs
             if total and trainer.epoch >= total:
                 self._playing = False
+                self._emit()  # not playing any more: every view gets the final state
                 self.stateChanged.emit("finished")
                 return
             last = self._run(None if not total else total - trainer.epoch)
@@ -378,7 +380,7 @@ class TrainingWorker(QThread):
             boundary=self._boundary(trainer),
             epoch=trainer.epoch, step=trainer.step,
             elapsed=trainer.elapsed, samples_per_second=last.samples_per_second if last else 0.0,
-            device=str(trainer.device), restarted=restarted,
+            device=str(trainer.device), path=trainer.path, restarted=restarted,
             test_accuracy=last.test_accuracy if last else None)
         self._probe_views(trainer, update)
         self.update.emit(update)

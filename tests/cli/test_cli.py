@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from playground.core import fastpath
 from tests.conftest import EXAMPLES, project_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,12 +140,22 @@ def test_info_lists_versions_and_devices():
     assert "torch: 2." in result.stdout and "cpu:" in result.stdout and "torch threads" in result.stdout
 
 
-def test_bench_reports_ratios():
-    result = playground("bench", "--configs", "a", "--seconds", "0.3")
+def test_bench_reports_ratios_goals_and_json(tmp_path):
+    out = tmp_path / "bench.json"
+    result = playground("bench", "--configs", "a", "--seconds", "0.5", "--json", str(out))
     assert result.returncode == 0, result.stderr
     row = [line for line in result.stdout.splitlines() if line.startswith("(a)")][0]
-    trainer, bare, ratio, browser = (float(v) for v in row.split()[1:])
-    assert trainer > 0 and bare > 0 and ratio == pytest.approx(trainer / bare, abs=0.01)
+    trainer, bare, ratio, browser, vs_browser = (float(v) for v in row.split()[1:6])
+    assert trainer > 0 and bare > 0 and ratio == pytest.approx(trainer / bare, rel=0.002)
+    assert browser == 6514 and vs_browser == pytest.approx(trainer / browser, abs=0.01)
+    path = "fast path" if fastpath.compiler() else "eager"
+    assert path in row
+    goal = [line for line in result.stdout.splitlines() if line.startswith("training (a)")][0]
+    assert goal.split()[-1] in ("yes", "NO")
+    figures = json.loads(out.read_text())
+    assert figures["training"][0]["config"] == "a"
+    assert figures["training"][0]["trainer_epochs_per_second"] == pytest.approx(trainer, rel=0.01)
+    assert figures["goals"][0]["met"] == (goal.split()[-1] == "yes")
 
 
 def test_bench_reports_the_probe_time_of_the_six_layer_network():

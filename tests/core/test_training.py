@@ -39,10 +39,12 @@ def test_same_seed_same_result(extra):
 
 
 def test_stop_mid_epoch_and_resume_gives_the_uninterrupted_result():
+    # the eager path: it is the one that can stop inside an epoch (the fast path runs whole
+    # epochs per call and stops between calls; see test_fastpath.py)
     raw = project_dict("spiral", epochs=4, shuffle=True)
-    straight = Trainer(Project.from_dict(raw))
+    straight = Trainer(Project.from_dict(raw), fast=False)
     straight.run()
-    interrupted = Trainer(Project.from_dict(raw))
+    interrupted = Trainer(Project.from_dict(raw), fast=False)
     calls = {"n": 0}
     original = interrupted.loss_fn
 
@@ -209,7 +211,8 @@ def test_adopt_carries_weights_history_and_optimizer_state_across_settings():
 
 
 def test_out_of_memory_keeps_the_last_good_weights_and_says_what_to_do():
-    trainer = Trainer(Project.from_dict(project_dict(epochs=10)))
+    # the eager path (where a device can run out of memory: the fast path runs on the CPU only)
+    trainer = Trainer(Project.from_dict(project_dict(epochs=10)), fast=False)
     trainer.run(2)
     good = weights(trainer)
     original = trainer.loss_fn

@@ -1,0 +1,284 @@
+"""The fast path: whole epochs of a dense network's training in one call of a small C kernel
+(`dense_kernel.c`), compiled once per machine with the system's C compiler and cached.
+
+Tiny networks spend almost all their time in PyTorch's per-operation overhead (a step of the
+TensorFlow Playground's circle network is ~25 operations of ~5 µs each); the kernel does a step in
+microseconds and evaluates both splits after every epoch, as the eager path does. It works on the
+torch tensors' own memory (weights, optimizer state, last-good and best copies), so the Trainer
+can switch between the paths at any epoch boundary and saving, resuming, probing and exporting
+see one model.
+
+`plan(trainer)` says whether a trainer's settings are ones the kernel computes exactly (dense
+layers on the CPU, plane data, the activations, losses and optimizers listed below); anything
+else trains on the eager path, and `FastPlan.reason`/`unsupported` says why. Compilation runs in
+the background (`KernelBuild`); a trainer's first run waits up to BUILD_WAIT s for it (a cached
+kernel loads in milliseconds, a first compile takes ~0.3 s) and otherwise starts on the eager path
+and switches at the next epoch boundary after the kernel is ready.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+SOURCE = Path(__file__).with_name("dense_kernel.c")
+ACTIVATIONS = {"linear": 0, "relu": 1, "leaky_relu": 2, "elu": 3, "tanh": 4, "sigmoid": 5, "sine": 6, "softplus": 7}
+LOSSES = {"mse": 0, "mae": 1, "huber": 2, "hinge": 3, "bce": 4, "cross_entropy": 5}
+#: losses whose PyTorch form depends on the output activation: only the logits form is here
+LOGIT_LOSSES = ("bce", "cross_entropy")
+OPTIMIZERS = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3, "adamw": 4, "rmsprop": 5, "adagrad": 6}
+REGULARIZATIONS = {"none": 0, "l1": 1, "l2": 2}
+#: Seconds one kernel call aims at: short enough that pause and stop answer at once.
+CALL_SECONDS = 0.01
+#: Seconds a trainer's first run waits for the build before it starts on the eager path.
+BUILD_WAIT = 3.0
+
+
+def cache_folder() -> Path:
+    """Where compiled kernels are kept: $XDG_CACHE_HOME (or ~/.cache)/neural-playground/kernels."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "neural-playground" / "kernels"
+
+
+def compiler() -> str | None:
+    """The C compiler to use ($CC, else cc, gcc or clang on the PATH), or None."""
+    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def build_kernel(folder: Path | None = None) -> Path:
+    """The compiled kernel's path, compiling it first when this source and compiler have not been
+    compiled yet (into a temporary file, then renamed: two processes never see half a library).
+    Raises RuntimeError when there is no compiler or it fails."""
+    cc = compiler()
+    if cc is None:
+        raise RuntimeError("no C compiler found (install gcc or clang, or set CC)")
+    source = SOURCE.read_bytes()
+    version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
+    flags = ["-O2", "-fPIC", "-shared", "-std=c99", "-fno-fast-math"]
+    key = hashlib.sha256(source + version.encode() + " ".join(flags).encode()).hexdigest()[:16]
+    folder = folder or cache_folder()
+    target = folder / f"dense_kernel-{key}.so"
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(suffix=".so", dir=folder)
+    os.close(fd)
+    try:
+        done = subprocess.run([cc, *flags, "-o", partial, str(SOURCE), "-lm"], capture_output=True, text=True,
+                              timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"compiling the fast path failed: {done.stderr.strip()[:400]}")
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return target
+
+
+def _argument_types() -> list:
+    """ctypes types of train_epochs' parameters, read from its C declaration (one truth)."""
+    text = SOURCE.read_text()
+    start = text.index("int train_epochs(") + len("int train_epochs(")
+    declared = text[start:text.index(") {", start)].split(",")
+    return [ctypes.c_void_p if "*" in p else ctypes.c_double if "double" in p else ctypes.c_int for p in declared]
+
+
+def load_kernel(path: Path) -> ctypes.CDLL:
+    library = ctypes.CDLL(str(path))
+    library.train_epochs.argtypes = _argument_types()
+    library.train_epochs.restype = ctypes.c_int
+    return library
+
+
+class KernelBuild:
+    """Compiles (or finds) and loads the kernel on a background thread; `kernel` once `ready`,
+    `error` when it could not be built. One build per process is shared by every trainer."""
+
+    _shared: "KernelBuild | None" = None
+    _lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self.kernel: ctypes.CDLL | None = None
+        self.error: str | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._build, name="fast-path-build", daemon=True).start()
+
+    @classmethod
+    def shared(cls) -> "KernelBuild":
+        with cls._lock:
+            if cls._shared is None or cls._shared.error is not None and cls._shared._done.is_set():
+                cls._shared = cls()
+            return cls._shared
+
+    def _build(self) -> None:
+        try:
+            self.kernel = load_kernel(build_kernel())
+        except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+            self.error = str(err)
+        finally:
+            self._done.set()
+
+    @property
+    def ready(self) -> bool:
+        return self._done.is_set() and self.kernel is not None
+
+    def wait(self, seconds: float | None = None) -> bool:
+        """Wait for the build; True when the kernel is there."""
+        self._done.wait(seconds)
+        return self.ready
+
+
+@dataclass
+class FastPlan:
+    """What the kernel needs to know of a trainer, or why it cannot train it."""
+
+    unsupported: str = ""     # empty: the fast path computes this trainer's training exactly
+    activations: tuple = ()
+    loss: int = 0
+    loss_arg: float = 0.0
+    optimizer: int = 0
+    optimizer_args: tuple = ()
+    regularization: int = 0
+    accuracy_mode: int = 0    # 0 none (regression), 1 argmax, 2 threshold
+    threshold: float = 0.0
+
+
+def plan(trainer) -> FastPlan:
+    """Whether (and how) the kernel trains `trainer` exactly like the eager loop."""
+    project, spec = trainer.project, trainer.project.training
+    if trainer.device.type != "cpu":
+        return FastPlan(f"it runs on the CPU only (this trains on {trainer.device})")
+    if project.data.kind != "plane":
+        return FastPlan("it handles the 2-D data sets only")
+    acts = []
+    for i, layer in enumerate(project.model.layers):
+        if layer.type != "dense":
+            return FastPlan(f"layer {i + 1} is {layer.type}; it handles dense layers only")
+        if layer.params["activation"] not in ACTIVATIONS:
+            return FastPlan(f"layer {i + 1}'s activation {layer.params['activation']} is not one it computes")
+        acts.append(ACTIVATIONS[layer.params["activation"]])
+    loss = spec.loss["name"]
+    if loss not in LOSSES or (loss in LOGIT_LOSSES and trainer.activation != "linear"):
+        return FastPlan(f"the loss {loss} with a {trainer.activation} output is not one it computes")
+    optimizer = spec.optimizer
+    if optimizer["name"] not in OPTIMIZERS:
+        return FastPlan(f"the optimizer {optimizer['name']} is not one it computes")
+    args = (optimizer.get("momentum", 0.0), optimizer.get("beta1", 0.9), optimizer.get("beta2", 0.999),
+            optimizer.get("eps", 1e-8), optimizer.get("weight_decay", 0.0), optimizer.get("alpha", 0.99))
+    encoding = trainer.encoding
+    mode = 0 if encoding == "real" else 1 if encoding in ("index", "onehot") else 2
+    threshold = 0.5 if (encoding == "01" and trainer.activation == "sigmoid") else 0.0
+    return FastPlan("", tuple(acts), LOSSES[loss], float(spec.loss.get("delta", 0.0)), OPTIMIZERS[optimizer["name"]],
+                    tuple(float(a) for a in args), REGULARIZATIONS.get(spec.regularization, 0), mode, threshold)
+
+
+def _pointers(tensors: list[torch.Tensor]) -> ctypes.Array:
+    for t in tensors:
+        if t.dtype != torch.float32 or not t.is_contiguous() or t.device.type != "cpu":
+            raise ValueError("the fast path needs contiguous float32 CPU tensors")
+    return (ctypes.c_void_p * len(tensors))(*[t.data_ptr() for t in tensors])
+
+
+def _address(array: np.ndarray | None) -> int | None:
+    return None if array is None else array.ctypes.data
+
+
+class FastDense:
+    """Trains a trainer's dense network with the kernel. Build it once per trainer; `train`
+    reads the optimizer state afresh every call (resets and loads replace those tensors)."""
+
+    def __init__(self, trainer, fast_plan: FastPlan, kernel: ctypes.CDLL) -> None:
+        self.trainer, self.plan, self.kernel = trainer, fast_plan, kernel
+        params = list(trainer.model.parameters())
+        self.params = params
+        sizes = [trainer.dataset.input_shape[0]] + [p.shape[0] for p in params[::2]]
+        self.sizes = (ctypes.c_int * len(sizes))(*sizes)
+        self.acts = (ctypes.c_int * len(fast_plan.activations))(*fast_plan.activations)
+        self.args = (ctypes.c_double * len(fast_plan.optimizer_args))(*fast_plan.optimizer_args)
+        cross_entropy = fast_plan.loss == LOSSES["cross_entropy"]
+        self._keep = []  # arrays whose memory the kernel reads
+
+        def floats(t: torch.Tensor) -> np.ndarray:
+            array = np.ascontiguousarray(t.detach().cpu().numpy(), dtype=np.float32)
+            self._keep.append(array)
+            return array
+
+        def ints(t: torch.Tensor) -> np.ndarray:
+            array = np.ascontiguousarray(t.detach().cpu().numpy(), dtype=np.int32)
+            self._keep.append(array)
+            return array
+
+        self.x_train, self.x_test = floats(trainer.x_train), floats(trainer.x_test)
+        self.y_train = None if cross_entropy else floats(trainer.y_train)
+        self.y_test = None if cross_entropy else floats(trainer.y_test)
+        classes = fast_plan.accuracy_mode != 0 or cross_entropy
+        self.labels_train = ints(trainer.labels_train) if classes else None
+        self.labels_test = ints(trainer.labels_test) if classes else None
+        self.target_dim = 1 if cross_entropy else int(trainer.y_train.shape[1])
+        self.n_train, self.n_test = len(trainer.x_train), len(trainer.x_test)
+
+    def _state(self) -> tuple:
+        """Pointers to the optimizer's state tensors, created as torch.optim would (zeros)."""
+        name = self.trainer.project.training.optimizer["name"]
+        state = self.trainer.optimizer.state
+        first, second, steps = [], [], []
+        for p in self.params:
+            entry = state[p]
+            if name in ("momentum", "nesterov"):
+                entry.setdefault("momentum_buffer", torch.zeros_like(p))
+                first.append(entry["momentum_buffer"])
+            elif name in ("adam", "adamw"):
+                entry.setdefault("step", torch.tensor(0.0))
+                entry.setdefault("exp_avg", torch.zeros_like(p, memory_format=torch.preserve_format))
+                entry.setdefault("exp_avg_sq", torch.zeros_like(p, memory_format=torch.preserve_format))
+                first.append(entry["exp_avg"])
+                second.append(entry["exp_avg_sq"])
+                steps.append(entry["step"])
+            elif name == "rmsprop":
+                entry.setdefault("step", torch.tensor(0.0))
+                entry.setdefault("square_avg", torch.zeros_like(p, memory_format=torch.preserve_format))
+                if self.trainer.project.training.optimizer.get("momentum", 0.0) > 0:
+                    entry.setdefault("momentum_buffer", torch.zeros_like(p, memory_format=torch.preserve_format))
+                    second.append(entry["momentum_buffer"])
+                first.append(entry["square_avg"])
+                steps.append(entry["step"])
+            elif name == "adagrad":
+                first.append(entry["sum"])
+                steps.append(entry["step"])
+        return (_pointers(first) if first else None, _pointers(second) if second else None,
+                _pointers(steps) if steps else None)
+
+    def train(self, epochs: int, learning_rates: list[float], orders: np.ndarray | None,
+              good: list[torch.Tensor], best: list[torch.Tensor], best_loss: float) -> tuple[int, np.ndarray, int, float]:
+        """Train `epochs` epochs. Returns (epochs completed with finite losses, per-epoch
+        [train loss, train accuracy, test loss, test accuracy], index of the best epoch in this
+        call or -1, the best test loss)."""
+        spec = self.trainer.project.training
+        results = np.full((epochs, 4), np.nan)
+        lrs = np.ascontiguousarray(learning_rates, dtype=np.float64)
+        order = None if orders is None else np.ascontiguousarray(orders, dtype=np.int64)
+        first, second, steps = self._state()
+        best_value = ctypes.c_double(best_loss)
+        best_index = ctypes.c_int(-1)
+        done = self.kernel.train_epochs(
+            len(self.plan.activations), self.sizes, self.acts, _pointers(self.params), _pointers(good), first, second,
+            steps, self.plan.optimizer, self.args, self.plan.loss, self.plan.loss_arg, self.plan.regularization,
+            float(spec.regularization_rate), float(spec.clip_grad_norm or 0.0), _address(self.x_train),
+            _address(self.y_train), _address(self.labels_train), self.n_train, _address(self.x_test),
+            _address(self.y_test), _address(self.labels_test), self.n_test, self.target_dim, spec.batch_size, epochs,
+            _address(order), _address(lrs), self.plan.accuracy_mode, self.plan.threshold, _address(results),
+            _pointers(best), ctypes.byref(best_value), ctypes.byref(best_index))
+        return done, results, best_index.value, best_value.value
