@@ -4,10 +4,12 @@ string into a torch.device (or a clear error)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from playground.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    import torch
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ def list_devices() -> list[DeviceInfo]:
     import os
     import platform
 
+    import torch
+
     cpu = platform.machine() or "CPU"  # (platform.processor() runs a subprocess: slow, and hangs in threads)
     found = [DeviceInfo("cpu", f"{cpu}, {os.cpu_count()} cores")]
     if torch.cuda.is_available():
@@ -33,8 +37,10 @@ def list_devices() -> list[DeviceInfo]:
     return found
 
 
-def resolve_device(name: str, path: str = "training.device") -> torch.device:
+def resolve_device(name: str, path: str = "training.device") -> "torch.device":
     """'auto' is CUDA when present, else the CPU; a named device must exist."""
+    import torch
+
     available = [d.name for d in list_devices()]
     if name == "auto":
         return torch.device("cuda:0" if "cuda:0" in available else "cpu")

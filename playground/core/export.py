@@ -27,13 +27,11 @@ from torch import nn
 from playground.core import codegen
 from playground.core.build import build_model
 from playground.core.errors import ExportError
+from playground.core.formats import EXTENSIONS, FORMATS  # noqa: F401  (re-exported)
 from playground.core.jsonfile import write_atomic, write_json
 from playground.core.rundir import load_state_into, load_weights, save_weights
 from playground.core.spec import Project
 
-FORMATS = ("onnx", "pt2", "torchscript", "safetensors", "python")
-EXTENSIONS = {"onnx": ".onnx", "pt2": ".pt2", "torchscript": ".pt", "safetensors": ".safetensors",
-              "python": ".py"}
 TOLERANCE = 1e-4
 
 

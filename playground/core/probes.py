@@ -14,18 +14,8 @@ import torch
 from torch import nn
 
 from playground.core.data.features import compute_features
+from playground.core.grids import GRADIENT_BINS, GRID_EXTENT, GRID_RESOLUTION, WEIGHT_BINS, grid_points  # noqa: F401
 from playground.core.targets import binary_score, class_probabilities
-
-GRID_RESOLUTION = 100
-GRID_EXTENT = 6.0
-
-
-def grid_points(resolution: int = GRID_RESOLUTION, extent: float = GRID_EXTENT) -> np.ndarray:
-    """resolution² points (x fastest) covering [−extent, extent]², cell centres included at the edges."""
-    axis = np.linspace(-extent, extent, resolution)
-    xx, yy = np.meshgrid(axis, axis)
-    return np.stack([xx.ravel(), yy.ravel()], axis=1)
-
 
 @dataclass
 class BoundaryProbe:
@@ -156,8 +146,6 @@ def network(model: nn.Sequential, layer_types: list[str], features: list[str], *
 
 #: Bins of the weight and gradient histograms: weights on a symmetric linear scale, gradients
 #: by order of magnitude (log10 |g|), which is where vanishing and exploding show.
-WEIGHT_BINS = np.linspace(-3.0, 3.0, 41)
-GRADIENT_BINS = np.linspace(-9.0, 1.0, 41)
 
 
 @dataclass

@@ -148,6 +148,18 @@ def schedule_factor(schedule: dict, epoch: int, total_epochs: int) -> float:
     return 1.0
 
 
+def auto_device(project: Project, requested: str) -> tuple[str, str]:
+    """What "auto" means for this network: a GPU when one is present, except for dense networks
+    on the 2-D data sets, which train fastest on the CPU's fast path (a GPU would spend more time
+    launching its tiny kernels than computing). Returns (device to resolve, why, or "")."""
+    if requested != "auto" or resolve_device("auto").type == "cpu":
+        return requested, ""
+    if project.data.kind == "plane" and all(layer.type == "dense" for layer in project.model.layers):
+        return "cpu", ("auto chose the CPU: a dense network on 2-D data trains fastest on the CPU's fast path "
+                       "(on a GPU, launching its tiny kernels costs more than the arithmetic)")
+    return requested, ""
+
+
 class Trainer:
     """Trains `project`'s model on its data set. Construct it on the thread that will train."""
 
@@ -164,7 +176,8 @@ class Trainer:
         self.analysis = analysis
         self.encoding: str = analysis.encoding or "real"
         self.activation = output_activation(project.model)
-        self.device = resolve_device(device or spec.device)
+        requested, self.device_reason = auto_device(project, device or spec.device)
+        self.device = resolve_device(requested)
         self.dataset = dataset if dataset is not None else make_dataset(project.data)
         self.model = build_model(project.model, self.dataset.input_shape, seed=spec.seed).to(self.device)
         # Dropout draws from torch's global generator; each trainer keeps its own stream of it, so
@@ -585,7 +598,7 @@ class Trainer:
     def path(self) -> str:
         """Which path trains, and why not the fast one, in words (the status bar shows it)."""
         if self._fast is not None:
-            return "fast path (compiled kernel)"
+            return "fast path (compiled kernel)" + (f"; {self.device_reason}" if self.device_reason else "")
         if self.fast_plan.unsupported:
             return f"eager PyTorch (the fast path {self.fast_plan.unsupported})"
         if self._fast_build is not None and self._fast_build.error:

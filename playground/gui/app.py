@@ -32,7 +32,8 @@ def app_icon():
 def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
     """Open the window (with `project`, if given) and run until it closes. `startup_probe`
     (for `playground bench --startup`): print "shown" once the window has been painted, then close."""
-    import torch  # noqa: F401  (before the QApplication: a crash was reported the other way round)
+    # torch is not imported here: the training thread imports it while the window is already on
+    # screen (it takes over a second); nothing on the GUI thread needs it to show the window
     from PySide6.QtWidgets import QApplication
 
     from playground.gui.main_window import MainWindow

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QMenu, QPushButton, QSlider,
@@ -253,9 +253,10 @@ class TrainingPanel(QWidget):
         self.device = QComboBox(objectName="deviceCombo")
         self.device.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.device.setMinimumContentsLength(12)
-        self.device.addItem("auto (CUDA if present, else CPU)", "auto")
-        for device in devices:
-            self.device.addItem(f"{device.name}: {device.description}", device.name)
+        self.device.addItem("auto (a GPU where it is faster, else the CPU)", "auto")
+        self.device.addItem("cpu", "cpu")
+        self._devices_found = False
+        self.set_devices(devices)
         self.device.currentIndexChanged.connect(lambda _i: self.edited.emit("device", self.device.currentData()))
         more.addRow("device", self.device)
         self.threads = QSpinBox(objectName="threadsSpin")
@@ -276,15 +277,34 @@ class TrainingPanel(QWidget):
         layout.addLayout(more)
         layout.addStretch(1)
 
+    @Slot(object)
+    def set_devices(self, devices: list) -> None:
+        """The devices torch found (core.devices.DeviceInfo); they arrive once torch is loaded, so
+        the window can show before it. The chosen device stays chosen."""
+        if not devices:
+            return
+        with _Blocked(self.device):
+            chosen = self.device.currentData()
+            while self.device.count() > 1:
+                self.device.removeItem(1)
+            for device in devices:
+                self.device.addItem(f"{device.name}: {device.description}", device.name)
+            self._devices_found = True
+            self._select_device(chosen)
+
+    def _select_device(self, name: str | None) -> None:
+        index = self.device.findData(name)
+        if index < 0 and name:
+            found = "not found here" if self._devices_found else "looking for devices…"
+            self.device.addItem(f"{name} ({found})", name)
+            index = self.device.count() - 1
+        self.device.setCurrentIndex(max(0, index))
+
     def set_project(self, project: Project) -> None:
         values: dict[str, Any] = {k: getattr(project.training, k) for k in self.KEYS}
         self.form.set_values(values)
         with _Blocked(self.device):
-            index = self.device.findData(project.training.device)
-            if index < 0:
-                self.device.addItem(f"{project.training.device} (not found here)", project.training.device)
-                index = self.device.count() - 1
-            self.device.setCurrentIndex(index)
+            self._select_device(project.training.device)
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
                                QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
-from playground.core.devices import default_threads, list_devices
+from playground.core.devices import default_threads
 from playground.core.errors import PlaygroundError, ValidationError
-from playground.core.export import FORMATS
+from playground.core.formats import FORMATS
 from playground.core.project import load_project, load_state
 from playground.core.shapes import analyze, check_memory
 from playground.core.spec import LayerSpec, Project
@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.editor = NetworkEditor()
         self.inspector = Inspector()
         self.data_panel = DataPanel()
-        self.training_panel = TrainingPanel(list_devices(), threads, max(1, os.cpu_count() or 1),
+        self.training_panel = TrainingPanel([], threads, max(1, os.cpu_count() or 1),
                                             int(self.settings.value("training/checkpointEvery", 0, type=int)))
         self.boundary = BoundaryView()
         self.loss_plot = LossPlot(self.settings)
@@ -322,6 +322,7 @@ class MainWindow(QMainWindow):
         self.worker.stateChanged.connect(self._state_changed)
         self.worker.failed.connect(self._training_failed)
         self.worker.exportFinished.connect(self._export_finished)
+        self.worker.devicesFound.connect(self.training_panel.set_devices)
 
     # ================================================================ editing
 

@@ -98,6 +98,7 @@ class TrainingWorker(QThread):
     exportFinished = Signal(object, str)  # (ExportResult or None, error message or "")
     autosaved = Signal(str, str)   # (path, error message or "")
     message = Signal(str)          # information for the status bar
+    devicesFound = Signal(object)  # [core.devices.DeviceInfo] once torch has loaded
 
     def __init__(self, threads: int = 1, parent=None) -> None:
         super().__init__(parent)
@@ -213,9 +214,14 @@ class TrainingWorker(QThread):
     # ------------------------------------------------------------ worker thread
 
     def run(self) -> None:  # noqa: D401 (QThread's entry point)
+        # torch is first imported here, in the training thread, so the window shows before it
+        # has loaded (it takes over a second); then the devices it finds go to the window
         import torch
 
+        from playground.core.devices import list_devices
+
         torch.set_num_threads(self._threads)
+        self.devicesFound.emit(list_devices())
         while True:
             command = self._commands.get()
             if command[0] == "quit":

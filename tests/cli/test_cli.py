@@ -195,6 +195,19 @@ def test_core_and_cli_load_no_qt():
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+def test_the_window_shows_before_torch_is_loaded(tmp_path):
+    """Start-up: the window's modules import no torch (the training thread loads it while the
+    window is on screen), and `playground` paints its window and can be timed (bench --startup)."""
+    code = ("import sys, playground.cli, playground.gui.main_window, playground.gui.app\n"
+            "assert 'torch' not in sys.modules, 'torch imported by the window modules'")
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "playground", "--startup-probe"], capture_output=True, text=True,
+                            timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "shown"
+
+
 def test_internal_faults_exit_1_with_one_line(monkeypatch, capsys):
     from playground import cli
     import playground.core.training as training

@@ -228,3 +228,23 @@ def test_the_fast_path_is_faster_than_eager():
     np.testing.assert_allclose([s.train_loss for s in fast.history], [s.train_loss for s in eager.history],
                                rtol=1e-4, atol=1e-6)
     torch.testing.assert_close(list(fast.model.parameters()), list(eager.model.parameters()), rtol=1e-4, atol=1e-5)
+
+
+@needs_compiler
+def test_auto_picks_the_cpu_for_tiny_dense_networks_even_with_a_gpu(monkeypatch):
+    """With a GPU present, "auto" trains a dense network on 2-D data on the CPU (its fast path),
+    and says why; other networks get the GPU."""
+    from playground.core import devices, training
+    from playground.core.devices import DeviceInfo
+
+    monkeypatch.setattr(devices, "list_devices", lambda: [DeviceInfo("cpu", "CPU"), DeviceInfo("cuda:0", "a GPU")])
+    project = Project.from_dict(project_dict(device="auto"))
+    assert training.auto_device(project, "auto")[0] == "cpu"
+    trainer = Trainer(project)
+    assert trainer.device.type == "cpu" and "auto chose the CPU" in trainer.device_reason
+    assert trainer.fast_path_ready(wait=60) and "auto chose the CPU" in trainer.path
+    images = project_dict(layers=[{"type": "flatten"}, dense(10, "linear")], loss={"name": "cross_entropy"},
+                          device="auto")
+    images["data"] = {"dataset": "digits", "samples": 100}
+    assert training.auto_device(Project.from_dict(images), "auto") == ("auto", "")  # → the GPU
+    assert training.auto_device(project, "cpu") == ("cpu", "")  # a chosen device is kept

@@ -275,3 +275,17 @@ def test_the_status_bar_says_which_training_path_runs(window, qtbot):
     window.step()
     qtbot.waitUntil(lambda: label.text() == "eager", timeout=20000)
     assert "dense layers only" in label.toolTip() and "dropout" in label.toolTip()
+
+
+def test_devices_arrive_once_torch_has_loaded(window, qtbot):
+    """The device list is filled by the training thread after it imports torch (the window shows
+    before that); the chosen device stays chosen."""
+    from playground.core.devices import list_devices
+
+    combo = window.training_panel.device
+    names = lambda: [combo.itemData(i) for i in range(combo.count())]  # noqa: E731
+    qtbot.waitUntil(lambda: names()[1:] == [d.name for d in list_devices()], timeout=20000)
+    assert combo.currentData() == window.document.project.training.device
+    window.training_panel.set_devices(list_devices())  # again: nothing doubled, the choice kept
+    assert names()[1:] == [d.name for d in list_devices()]
+    assert combo.currentData() == window.document.project.training.device

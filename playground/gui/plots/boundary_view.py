@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
-from playground.core.probes import GRID_EXTENT
+from playground.core.grids import GRID_EXTENT
 from playground.gui.plots import stack_with_bar
 from playground.gui.theme import CLASS_COLOURS, class_image, diverging_lut
 

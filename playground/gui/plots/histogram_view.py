@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
-from playground.core.probes import GRADIENT_BINS, WEIGHT_BINS
+from playground.core.grids import GRADIENT_BINS, WEIGHT_BINS
 from playground.gui.plots import stack_with_bar
 from playground.gui.theme import CLASS_COLOURS
 
