@@ -151,8 +151,8 @@ def probe_milliseconds(name: str = "b", repeats: int = 50) -> float:
     times = []
     for _ in range(repeats + 3):
         start = time.perf_counter()
-        trainer.probe_boundary()
-        probes.neurons(trainer.model, features, resolution=probes.GRID_RESOLUTION)
+        probes.boundary_and_neurons(trainer.model, features, trainer.encoding, trainer.activation,
+                                    resolution=probes.GRID_RESOLUTION)
         times.append(time.perf_counter() - start)
     return statistics.median(times[3:]) * 1000
 

@@ -7,6 +7,8 @@ All results are numpy arrays (float32, C-contiguous) ready for plotting. Grids a
 
 from __future__ import annotations
 
+import functools
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,8 +40,19 @@ class NeuronProbe:
     layers: list[np.ndarray | None]
 
 
+@functools.lru_cache(maxsize=16)
+def _grid_features(features: tuple[str, ...], resolution: int, extent: float) -> np.ndarray:
+    """The features of every grid point (computed once per grid: the views ask many times a second)."""
+    values = np.ascontiguousarray(compute_features(grid_points(resolution, extent), list(features)))
+    values.flags.writeable = False
+    return values
+
+
 def _grid_inputs(features: list[str], resolution: int, extent: float, device: torch.device) -> torch.Tensor:
-    return torch.as_tensor(compute_features(grid_points(resolution, extent), features), device=device)
+    values = _grid_features(tuple(features), resolution, extent)
+    with warnings.catch_warnings():  # read-only on purpose: nothing writes to the model's input
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.as_tensor(values, device=device)
 
 
 def boundary(model: nn.Module, features: list[str], encoding: str, activation: str, *,
@@ -65,7 +78,11 @@ def boundary_of_inputs(model: nn.Module, x: torch.Tensor, encoding: str, activat
     """The model's output for resolution² grid rows `x` (x fastest), as a BoundaryProbe."""
     model.eval()
     with torch.inference_mode():
-        out = model(x)
+        return _boundary_of_output(model(x), encoding, activation, resolution)
+
+
+def _boundary_of_output(out: torch.Tensor, encoding: str, activation: str, resolution: int) -> BoundaryProbe:
+    with torch.inference_mode():
         shape = (resolution, resolution)
         if encoding == "real":
             score = out[:, 0]
@@ -99,7 +116,19 @@ def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID
             extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NeuronProbe:
     """One forward pass over the grid with hooks on every layer (model[i] is spec layer i)."""
     x = _grid_inputs(features, resolution, extent, torch.device(device))
+    return _neuron_probe(x, layer_outputs(model, x), resolution)
+
+
+def boundary_and_neurons(model: nn.Sequential, features: list[str], encoding: str, activation: str, *,
+                         resolution: int = GRID_RESOLUTION, extent: float = GRID_EXTENT,
+                         device: torch.device | str = "cpu") -> tuple[BoundaryProbe, NeuronProbe]:
+    """The boundary and every neuron's map from the same single forward pass over the grid."""
+    x = _grid_inputs(features, resolution, extent, torch.device(device))
     outputs = layer_outputs(model, x)
+    return _boundary_of_output(outputs[-1], encoding, activation, resolution), _neuron_probe(x, outputs, resolution)
+
+
+def _neuron_probe(x: torch.Tensor, outputs: list, resolution: int) -> NeuronProbe:
     maps: list[np.ndarray | None] = []
     for out in outputs:
         if out is None or out.dim() != 2:
@@ -142,10 +171,6 @@ def network(model: nn.Sequential, layer_types: list[str], features: list[str], *
         weights = [np.ascontiguousarray(m.weight.detach().float().cpu().numpy()) for _, m in dense]
         biases = [None if m.bias is None else m.bias.detach().float().cpu().numpy() for _, m in dense]
     return NetworkProbe(maps.features, [i for i, _ in dense], [maps.layers[i] for i, _ in dense], weights, biases)
-
-
-#: Bins of the weight and gradient histograms: weights on a symmetric linear scale, gradients
-#: by order of magnitude (log10 |g|), which is where vanishing and exploding show.
 
 
 @dataclass

@@ -597,7 +597,8 @@ class Trainer:
     @property
     def path(self) -> str:
         """Which path trains, and why not the fast one, in words (the status bar shows it)."""
-        if self._fast is not None:
+        ready = self._fast_build is not None and self._fast_build.ready and not self.fast_plan.unsupported
+        if self._fast is not None or ready:
             return "fast path (compiled kernel)" + (f"; {self.device_reason}" if self.device_reason else "")
         if self.fast_plan.unsupported:
             return f"eager PyTorch (the fast path {self.fast_plan.unsupported})"

@@ -195,11 +195,11 @@ class NetworkEditor(QScrollArea):
         if project.data.kind == "plane":
             features = ", ".join(project.data.features)
             self.input_card.label.setText(f"<b>Input</b> · {len(project.data.features)} features<br>"
-                                          f"<span style='color:#555'>{features}</span>")
+                                          f"<span style='color:gray'>{features}</span>")
         else:
             shape = describe_shape(analysis.input_shape) if analysis.input_shape else "not read yet"
             source = project.data.path or "shipped with the app"
-            self.input_card.label.setText(f"<b>Input</b> · {shape}<br><span style='color:#555'>"
+            self.input_card.label.setText(f"<b>Input</b> · {shape}<br><span style='color:gray'>"
                                           f"{project.data.dataset}: {html.escape(source)}</span>")
         self._layout.addWidget(self.input_card)
         error_text = str(analysis.error.message) if analysis.error is not None else None
@@ -224,7 +224,7 @@ class NetworkEditor(QScrollArea):
             units = analysis.output_shape[0]
             self.output_card.label.setText(
                 f"<b>Output</b> · {units} unit{'s' if units != 1 else ''} · {ENCODING_WORDS[analysis.encoding]}"
-                f"<br><span style='color:#555'>loss {loss} · {analysis.total_params:,} parameters in all</span>")
+                f"<br><span style='color:gray'>loss {loss} · {analysis.total_params:,} parameters in all</span>")
         else:
             self.output_card.label.setText(f"<b>Output</b> · loss {loss}<br><span style='color:#c62828'>"
                                            "fix the layer marked in red to train</span>")

@@ -12,11 +12,10 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFormLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
-from playground.core.devices import default_threads
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.formats import FORMATS
 from playground.core.project import load_project, load_state
@@ -37,6 +36,10 @@ from playground.gui.plots.loss_plot import LossPlot
 from playground.gui.plots.network_view import NetworkView
 from playground.gui.plots.sample_view import SampleView
 from playground.gui.dialogs.download import CHOICES as DOWNLOAD_CHOICES, DataDownload, DownloadDialog
+from playground.gui.dialogs.settings import SettingsDialog
+from playground.gui.dialogs.tour import Stop, Tour
+from playground.gui.preferences import Preferences
+from playground.gui.theme import apply_theme, theme_plots
 from playground.gui.worker import ExportRequest, TrainingWorker, ViewRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
@@ -82,13 +85,17 @@ class MainWindow(QMainWindow):
         self._download: tuple | None = None  # (job, dialog, data set, title) while one runs
         self.download_url: str | None = None  # another mirror than the publishers' (tests)
         self._configured_data = None  # the data spec the worker was last configured with
-        threads = int(self.settings.value("training/threads", default_threads(), type=int))
+        self.preferences = Preferences.load(self.settings)
+        self.plot_colours = None  # the theme's plot colours, once applied
+        threads = self.preferences.threads
         self.worker = TrainingWorker(threads=threads)
         self._build(threads)
+        self._name_inputs()
         self._connect()
         self.worker.set_views(self.view_request())
         self.worker.start()
         self.resize(1280, 800)
+        self._default_layout = self.saveState()  # for View ▸ Reset layout
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -99,8 +106,13 @@ class MainWindow(QMainWindow):
         self._path_changed(None)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave)
-        self.autosave_timer.start(1000 * int(self.settings.value("autosave/seconds", 60, type=int)))
+        self.autosave_timer.start(1000 * self.preferences.autosave_seconds)
+        self.apply_preferences(self.preferences)
         self._checkpoints_changed(int(self.settings.value("training/checkpointEvery", 0, type=int)))
+        self.tour: Tour | None = None
+        if not self.settings.value("tour/shown", False, type=bool):  # the first run: a short tour
+            self.settings.setValue("tour/shown", True)
+            QTimer.singleShot(400, self.show_tour)
         if not self.offer_recovery() and project_path is not None:
             self.open_project(Path(project_path))
 
@@ -241,6 +253,9 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addAction(self.editor.duplicate_action)
         edit.addAction(self.editor.delete_action)
+        edit.addSeparator()
+        edit.addAction(self._action("&Settings…", self.show_settings, QKeySequence.StandardKey.Preferences,
+                                    "settingsAction"))
 
         train = menu.addMenu("&Train")
         self.play_action = self._action("&Play", self.toggle_play, QKeySequence(Qt.Key.Key_Space), "playAction")
@@ -254,6 +269,7 @@ class MainWindow(QMainWindow):
         view = menu.addMenu("&View")
         for dock in self.findChildren(QDockWidget):
             view.addAction(dock.toggleViewAction())
+        view.addAction(self._action("&Reset layout", self.reset_layout, None, "resetLayoutAction"))
         view.addSeparator()
         images = view.addMenu("Save view as &image")
         for key, title in self.image_views().items():
@@ -262,6 +278,7 @@ class MainWindow(QMainWindow):
 
         help_menu = menu.addMenu("&Help")
         self.menus = [files, edit, train, view]
+        help_menu.addAction(self._action("Quick &tour", self.show_tour, None, "tourAction"))
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"), "shortcutsAction"))
         help_menu.addAction(self._action("&About Neural Playground", self.show_about, None, "aboutAction"))
 
@@ -285,6 +302,20 @@ class MainWindow(QMainWindow):
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         bar.addWidget(button)
         return button
+
+    def _name_inputs(self) -> None:
+        """Give every input in a form the name of its label (what a screen reader announces) and
+        make the label its buddy, so a label's Alt+letter moves the focus there."""
+        for form in self.findChildren(QFormLayout):
+            for row in range(form.rowCount()):
+                label = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+                field = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+                if label is None or field is None or not isinstance(label.widget(), QLabel) or field.widget() is None:
+                    continue
+                text = label.widget().text().replace("&", "").strip()
+                if text and not field.widget().accessibleName():
+                    field.widget().setAccessibleName(text)
+                    label.widget().setBuddy(field.widget())
 
     def _connect(self) -> None:
         self.document.changed.connect(self._document_changed)
@@ -479,7 +510,7 @@ class MainWindow(QMainWindow):
 
     def ask_data_path(self, name: str) -> str:
         """Ask for a data set's file or folder (tests replace this); "" when cancelled."""
-        start = self.settings.value("files/dataDir", str(Path.home()))
+        start = self.settings.value("files/dataDir", str(self.preferences.data_path()))
         if name == "csv":
             chosen, _ = QFileDialog.getOpenFileName(self, "Open a CSV table", start, "CSV (*.csv *.tsv *.txt)")
         else:
@@ -488,13 +519,80 @@ class MainWindow(QMainWindow):
             self.settings.setValue("files/dataDir", str(Path(chosen).parent))
         return chosen
 
+    def show_tour(self) -> Tour:
+        """A bubble beside each main panel in turn (Help ▸ Quick tour)."""
+        stops = [
+            Stop(self.play_button, "Press play",
+                 "A small network and its data are ready (the first time: the TensorFlow Playground's starting "
+                 "point). Play (Space) trains it; Step (Ctrl+→) trains one epoch; Reset (Ctrl+R) draws new "
+                 "weights."),
+            Stop(self.data_panel, "Data",
+                 "Choose a data set — the 2-D toys, digits, MNIST-format files, CSV tables, sequences — and, "
+                 "for the plane, which features the network sees."),
+            Stop(self.left_tabs, "The network",
+                 "Network shows every neuron's map and the weights as links (click one to edit it). Layers is "
+                 "the editor: drag layers in from the Layers palette, reorder, duplicate, delete. Code and "
+                 "Learn show the same network as PyTorch code and as formulas."),
+            Stop(self.palette, "Layers palette",
+                 "Every layer kind, with what it does and its formula in the tooltip. Drag one onto the "
+                 "Layers tab."),
+            Stop(self.training_panel, "Training",
+                 "Loss, optimizer, learning rate, batch size, regularization, schedule and device. Most changes "
+                 "apply while training runs; every change can be undone (Ctrl+Z)."),
+            Stop(self.data_views, "What the network learned",
+                 "The decision boundary over the plane (or, for images, tables and sequences, the test samples "
+                 "with their predictions). Below: loss curves, the confusion matrix, weights and gradients."),
+            Stop(self.menuBar(), "Keep it",
+                 "File ▸ Save keeps the project with its weights; File ▸ Export model writes ONNX, torch.export, "
+                 "TorchScript, safetensors or PyTorch code. Help ▸ Quick tour shows this again."),
+        ]
+        if self.tour is not None:
+            self.tour.deleteLater()
+        self.tour = Tour(self, stops)
+        self.tour.start()
+        return self.tour
+
+    def reset_layout(self) -> None:
+        """Every dock back where it started, and shown."""
+        self.restoreState(self._default_layout)
+        for dock in self.findChildren(QDockWidget):
+            dock.show()
+
+    # ================================================================ preferences
+
+    def show_settings(self) -> SettingsDialog:
+        devices = [("auto", "auto (GPU if faster)")]
+        devices += [(self.training_panel.device.itemData(i), self.training_panel.device.itemText(i))
+                    for i in range(1, self.training_panel.device.count())]
+        self.settings_dialog = SettingsDialog(self.preferences, devices, self)
+        self.settings_dialog.acceptedPreferences.connect(self.apply_preferences)
+        self.settings_dialog.open()
+        return self.settings_dialog
+
+    @Slot(object)
+    def apply_preferences(self, preferences: Preferences) -> None:
+        """Apply and remember `preferences`: theme (windows and plots), threads, refresh rate,
+        autosave interval; the default device and data folder are read where they are used."""
+        self.preferences = preferences
+        preferences.save(self.settings)
+        self.plot_colours = apply_theme(QApplication.instance(), preferences.theme)
+        theme_plots(self, self.plot_colours)
+        for widget in self.findChildren(QWidget):  # widgets with a style sheet keep the old palette
+            if widget.styleSheet():
+                widget.setStyleSheet(widget.styleSheet())
+        if self.training_panel.threads.value() != preferences.threads:
+            self.training_panel.threads.setValue(preferences.threads)  # → the worker, via threadsChanged
+        self.worker.set_update_interval(1.0 / preferences.refresh_hz)
+        self.autosave_timer.setInterval(1000 * preferences.autosave_seconds)
+
     def download_data(self, dataset: str, source: str, title: str) -> None:
         """Download `source` (core.data.download) into the data folder on a background thread,
         with a progress dialog; when it arrives, train on it (an undoable data change)."""
         if self._download is not None:
             self.show_message("A download is already running; wait for it or cancel it first.")
             return
-        job = DataDownload(source, base_url=self.download_url, parent=self)
+        job = DataDownload(source, self.preferences.data_path() / source, base_url=self.download_url,
+                           parent=self)
         self._download = (job, DownloadDialog(job, title, self), dataset, title)
         job.finished.connect(self._download_finished)  # a slot: it runs on this (the GUI) thread
         job.start()
@@ -546,11 +644,16 @@ class MainWindow(QMainWindow):
         self._configured_data = new.data
         keep = not self._architecture_changed(old, new)
         state, self._pending_state = self._pending_state, None
+        if data_changed and new.data.kind != "plane":  # reading files: show it until the data arrives
+            self.busy.show()
+            self.status.showMessage(f"Loading {new.data.dataset}…")
         self.worker.configure(new, keep_weights=keep, data_changed=data_changed, state=state)
 
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
         self.network_view.set_project(project)
+        if self.plot_colours is not None:
+            theme_plots(self.network_view, self.plot_colours)  # its labels were drawn again
         self.code_view.set_project(project)
         self.learn_view.set_project(project, self.analysis)
         self.loss_plot.set_scheduled(project.training.schedule["name"] != "constant")
@@ -588,6 +691,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _threads_changed(self, threads: int) -> None:
+        self.preferences.threads = threads
         self.settings.setValue("training/threads", threads)
         self.worker.set_threads(threads)
 
@@ -695,12 +799,16 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_ready(self, data) -> None:
+        if self.export_action.isEnabled():  # (an export shows the same indicator until it ends)
+            self.busy.hide()
         if data.kind == "plane" or data.axes is not None:
             self.data_views.setCurrentWidget(self.boundary)
             self.boundary.set_data(data)
         else:
             self.data_views.setCurrentWidget(self.sample_view)
             self.sample_view.set_data(data)
+        if self.plot_colours is not None:
+            theme_plots(self, self.plot_colours)  # legends and titles may have been made again
         if data.kind != "plane" and self.left_tabs.currentWidget() is self.network_view:
             self.left_tabs.setCurrentWidget(self.editor)  # the network view draws plane networks only
         self.worker.set_views(self.view_request())
@@ -717,6 +825,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _training_failed(self, message: str) -> None:
+        if self.export_action.isEnabled():
+            self.busy.hide()  # a data set that could not be loaded ends its indicator too
         self._state_changed("failed")
         self.show_message(message, error=True)
 
@@ -739,6 +849,10 @@ class MainWindow(QMainWindow):
         except PlaygroundError as err:
             self.show_message(str(err), error=True)
             return
+        if self.preferences.device != "auto":  # the default device of new projects (Settings)
+            raw = project.to_dict()
+            raw["training"]["device"] = self.preferences.device
+            project = Project.from_dict(raw)
         self.worker.pause()
         self.document.replace(project, None)
 

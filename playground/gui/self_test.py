@@ -48,6 +48,7 @@ def self_test(report: Callable[[str], None] = print) -> int:
         tmp = Path(folder)
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
         settings.setValue("autosave/folder", str(tmp / "recovery"))
+        settings.setValue("tour/shown", True)
         window = MainWindow(project_path=example, settings=settings)
         window.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
         window.show()
@@ -61,7 +62,7 @@ def self_test(report: Callable[[str], None] = print) -> int:
             ok = _wait(lambda: window.epoch >= EPOCHS, 60)
             if window.worker.playing:
                 window.toggle_play()
-            return ok and _wait(lambda: window.state == "paused", 20)
+            return ok and _wait(lambda: window.state in ("paused", "finished"), 20)
 
         target = tmp / "model.onnx"
 

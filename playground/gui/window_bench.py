@@ -46,6 +46,7 @@ class _Window:
         self.collector = collect_garbage_in_gui_thread()
         settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
         settings.setValue("autosave/folder", folder)
+        settings.setValue("tour/shown", True)
         self.window = window = MainWindow(project_path=project, settings=settings)
         window.resize(1280, 800)
         window.show()

@@ -108,6 +108,7 @@ class TrainingWorker(QThread):
         self._threads = threads
         self._pending: list = []
         self._last_emit = 0.0
+        self.update_interval = UPDATE_INTERVAL  # seconds between view updates (set_update_interval)
         self._checkpoint_every = 0
         self._checkpoint_path: Path | None = None
         self._views = ViewRequest()
@@ -152,6 +153,10 @@ class TrainingWorker(QThread):
     def set_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> None:
         """Set one weight or bias between two steps; training goes on if it was running."""
         self._send(("parameter", layer, name, tuple(index), value))
+
+    def set_update_interval(self, seconds: float) -> None:
+        """How often (at most) the views get an update while training runs."""
+        self.update_interval = max(1 / 120, float(seconds))
 
     def set_threads(self, threads: int) -> None:
         self._send(("threads", threads))
@@ -372,7 +377,7 @@ class TrainingWorker(QThread):
             if every and path is not None and snap.epoch % every == 0:
                 error = self._save(path, self._trainer.project)
                 self.autosaved.emit(str(path), error)
-        if time.monotonic() - self._last_emit >= UPDATE_INTERVAL:
+        if time.monotonic() - self._last_emit >= self.update_interval:
             self._emit()
 
     def _emit(self, restarted: bool = False) -> None:

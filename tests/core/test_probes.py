@@ -90,3 +90,22 @@ def test_vanishing_gradients_show_in_the_rms():
     layers.append({"type": "dense", "units": 1, "activation": "tanh"})
     stats = trainer_for(layers).layer_statistics()
     assert stats.gradient_rms[0] < stats.gradient_rms[-1] / 100
+
+
+def test_boundary_and_neurons_in_one_pass_equal_the_separate_probes():
+    from playground.core import probes
+    from playground.core.bench import config
+    from playground.core.training import Trainer
+
+    trainer = Trainer(config("b"))
+    trainer.run(3)
+    together, maps = probes.boundary_and_neurons(trainer.model, trainer.project.data.features, trainer.encoding,
+                                                 trainer.activation, resolution=40)
+    alone = probes.boundary(trainer.model, trainer.project.data.features, trainer.encoding, trainer.activation,
+                            resolution=40)
+    np.testing.assert_array_equal(together.score, alone.score)
+    np.testing.assert_array_equal(together.classes, alone.classes)
+    separate = probes.neurons(trainer.model, trainer.project.data.features, resolution=40)
+    for a, b in zip(maps.layers, separate.layers):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(maps.features, separate.features)

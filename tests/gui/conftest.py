@@ -26,6 +26,7 @@ def garbage_collected_in_the_gui_thread(qapp):
 def settings(tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("autosave/folder", str(tmp_path / "recovery"))
+    settings.setValue("tour/shown", True)  # the first-run tour has its own test
     return settings
 
 

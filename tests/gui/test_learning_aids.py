@@ -96,3 +96,50 @@ def test_loss_history_exports_as_csv(window, qtbot, tmp_path):
     assert float(rows[-1]["test_loss"]) == pytest.approx(window.loss_plot.test[-1])
     assert not window.export_history(path / "h.csv")  # inside a file: cannot be written
     assert "Could not export" in window.banner.text()
+
+
+def test_the_first_run_opens_the_default_example_with_a_tour(qtbot, tmp_path):
+    """A fresh install: the TensorFlow Playground default is open and ready to play, and a tour
+    of the panels walks through them (Next, Back, Done) without blocking the window; it is not
+    shown again, and Help ▸ Quick tour brings it back."""
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from playground.gui import MainWindow
+
+    settings = QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat)
+    settings.setValue("autosave/folder", str(tmp_path / "recovery"))
+    window = MainWindow(settings=settings)
+    window.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.tour is not None and window.tour.isVisible(), timeout=5000)
+        project = window.document.project
+        assert project.data.dataset == "circle" and [layer.params["units"] for layer in project.model.layers] == [4, 2, 1]
+        assert window.play_action.isEnabled() and window.epoch == 0  # ready to press play
+        tour = window.tour
+        titles = []
+        for _ in range(len(tour.stops)):
+            titles.append(tour.title.text())
+            assert window.rect().contains(tour.geometry())  # inside the window
+            qtbot.mouseClick(tour.next, Qt.MouseButton.LeftButton)
+        assert titles[0] == "Press play" and len(set(titles)) == len(titles) >= 6
+        assert not tour.isVisible()  # Done ends it
+        assert settings.value("tour/shown", False, type=bool)
+        window.findChild(type(window.play_action), "tourAction").trigger()
+        assert window.tour.isVisible() and window.tour.title.text() == "Press play"
+        qtbot.mouseClick(window.tour.next, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.tour.back, Qt.MouseButton.LeftButton)
+        assert window.tour.title.text() == "Press play"
+        window.toggle_play()  # the window works while the tour is open
+        qtbot.waitUntil(lambda: window.epoch >= 2, timeout=20000)
+        qtbot.keyClick(window.tour, Qt.Key.Key_Escape)
+        assert not window.tour.isVisible()
+    finally:
+        if window.worker.playing:
+            window.toggle_play()
+        window.document.undo_stack.setClean()
+        window.close()
+        assert window.worker.wait(10000)

@@ -289,3 +289,26 @@ def test_devices_arrive_once_torch_has_loaded(window, qtbot):
     window.training_panel.set_devices(list_devices())  # again: nothing doubled, the choice kept
     assert names()[1:] == [d.name for d in list_devices()]
     assert combo.currentData() == window.document.project.training.device
+
+
+def test_docks_toggle_from_the_view_menu_and_the_layout_resets(window, qtbot):
+    from PySide6.QtWidgets import QDockWidget
+
+    docks = window.findChildren(QDockWidget)
+    view_menu = [m for m in window.menus if m.title() == "&View"][0]
+    toggles = {a.text() for a in view_menu.actions()}
+    assert {d.windowTitle() for d in docks} <= toggles
+    data_dock = [d for d in docks if d.widget() and "data" in d.objectName().lower()][0]
+    data_dock.toggleViewAction().trigger()
+    assert not data_dock.isVisible()
+    window.removeDockWidget(docks[0])
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, docks[0])  # moved somewhere else
+    window.findChild(type(window.play_action), "resetLayoutAction").trigger()
+    assert all(d.isVisible() for d in docks)
+    assert window.dockWidgetArea(docks[0]) != Qt.DockWidgetArea.BottomDockWidgetArea
+
+
+def test_loading_a_data_file_shows_progress_until_it_arrives(window, qtbot):
+    assert window.open_project(EXAMPLES / "digits-cnn.json")
+    assert window.busy.isVisible() and "Loading digits" in window.status.currentMessage()
+    qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=20000)

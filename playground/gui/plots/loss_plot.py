@@ -75,7 +75,7 @@ class LossPlot(QWidget):
         self._redraw_timer = QTimer(self, singleShot=True, interval=1000 // REDRAW_HZ)
         self._redraw_timer.timeout.connect(self._redraw)
         self.readout = QLabel(" ", objectName="lossReadout")
-        self.readout.setStyleSheet("color: #333;")
+        self.readout.setStyleSheet("color: gray;")
         self._hover = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._mouse_moved)
 
         self.log_x = QCheckBox("log x", objectName="logX")
