@@ -6,7 +6,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 cd "$root"
-python -m pip install -q "pyinstaller>=6.10"
+python -m pip install -q "pyinstaller>=6.19"
 python -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller "$here/neural-playground.spec"
 QT_QPA_PLATFORM=offscreen dist/neural-playground/neural-playground --self-test
 if [[ "${1:-}" == "--install" ]]; then
