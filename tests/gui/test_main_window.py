@@ -312,3 +312,22 @@ def test_loading_a_data_file_shows_progress_until_it_arrives(window, qtbot):
     assert window.open_project(EXAMPLES / "digits-cnn.json")
     assert window.busy.isVisible() and "Loading digits" in window.status.currentMessage()
     qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=20000)
+
+
+def test_the_loss_plot_range_grows_in_steps(window, qtbot):
+    """Auto-range follows "nice" bounds (1-2-5 epochs, decades of loss) so the axes are redrawn
+    only when the curves cross one, not with every epoch."""
+    from playground.core.training import Snapshot
+
+    plot = window.loss_plot
+    plot.clear()
+    snaps = [Snapshot("epoch", e, e * 25, 0.5 / e, 0.6 / e, 0.5, 0.5, 0.03, 1.0, e / 100) for e in range(1, 138)]
+    plot.add(snaps)
+    qtbot.waitUntil(lambda: plot.drawn_count() == 137, timeout=5000)
+    x, y = plot.range_anchor.getData()
+    assert list(x) == [1.0, 200.0]
+    if plot.log_y.isChecked():
+        assert np.allclose(10 ** np.asarray(y), [1e-3, 1.0])  # the plot holds log10 values
+    plot.add([Snapshot("epoch", 138, 138 * 25, 0.004, 0.005, 0.5, 0.5, 0.03, 1.0, 1.38)])
+    qtbot.waitUntil(lambda: plot.drawn_count() == 138, timeout=5000)
+    assert list(plot.range_anchor.getData()[0]) == [1.0, 200.0]  # no step crossed: the same range

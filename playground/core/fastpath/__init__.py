@@ -145,7 +145,7 @@ class KernelBuild:
 class FastPlan:
     """What the kernel needs to know of a trainer, or why it cannot train it."""
 
-    unsupported: str = ""     # empty: the fast path computes this trainer's training exactly
+    unsupported: str = ""     # why not, after "the fast path …"; empty: it computes this training exactly
     activations: tuple = ()
     loss: int = 0
     loss_arg: float = 0.0
@@ -160,22 +160,22 @@ def plan(trainer) -> FastPlan:
     """Whether (and how) the kernel trains `trainer` exactly like the eager loop."""
     project, spec = trainer.project, trainer.project.training
     if trainer.device.type != "cpu":
-        return FastPlan(f"it runs on the CPU only (this trains on {trainer.device})")
+        return FastPlan(f"runs on the CPU only (this trains on {trainer.device})")
     if project.data.kind != "plane":
-        return FastPlan("it handles the 2-D data sets only")
+        return FastPlan("handles the 2-D data sets only")
     acts = []
     for i, layer in enumerate(project.model.layers):
         if layer.type != "dense":
-            return FastPlan(f"layer {i + 1} is {layer.type}; it handles dense layers only")
+            return FastPlan(f"handles dense layers only (layer {i + 1} is {layer.type})")
         if layer.params["activation"] not in ACTIVATIONS:
-            return FastPlan(f"layer {i + 1}'s activation {layer.params['activation']} is not one it computes")
+            return FastPlan(f"does not compute layer {i + 1}'s activation {layer.params['activation']}")
         acts.append(ACTIVATIONS[layer.params["activation"]])
     loss = spec.loss["name"]
     if loss not in LOSSES or (loss in LOGIT_LOSSES and trainer.activation != "linear"):
-        return FastPlan(f"the loss {loss} with a {trainer.activation} output is not one it computes")
+        return FastPlan(f"does not compute the loss {loss} with a {trainer.activation} output")
     optimizer = spec.optimizer
     if optimizer["name"] not in OPTIMIZERS:
-        return FastPlan(f"the optimizer {optimizer['name']} is not one it computes")
+        return FastPlan(f"does not compute the optimizer {optimizer['name']}")
     args = (optimizer.get("momentum", 0.0), optimizer.get("beta1", 0.9), optimizer.get("beta2", 0.999),
             optimizer.get("eps", 1e-8), optimizer.get("weight_decay", 0.0), optimizer.get("alpha", 0.99))
     encoding = trainer.encoding

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QWidget
 
 from playground.core.grids import GRID_EXTENT
 from playground.gui.plots import stack_with_bar
@@ -30,6 +30,8 @@ class BoundaryView(QWidget):
         self.plot.hideButtons()
         item = self.plot.getPlotItem()
         item.setRange(xRange=(-GRID_EXTENT, GRID_EXTENT), yRange=(-GRID_EXTENT, GRID_EXTENT), padding=0)
+        for name in ("left", "bottom"):  # fixed axes: painted from a cached pixmap, not redrawn per frame
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.setLabel("bottom", "x₁")
         item.setLabel("left", "x₂")
         self.image = pg.ImageItem(axisOrder="row-major")

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QWidget
 
 from playground.core.series import GrowingArray
 from playground.core.smoothing import DebiasedEMA
@@ -43,7 +43,7 @@ class LossPlot(QWidget):
         item.setLabel("left", "loss")
         item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.25)
-        legend = item.addLegend(offset=(-10, 10), labelTextColor="#333")
+        legend = item.addLegend(offset=(-10, 10))
         self.raw_train = item.plot(pen=pg.mkPen((*TRAIN_COLOUR, 60), width=1))
         self.raw_test = item.plot(pen=pg.mkPen((*TEST_COLOUR, 60), width=1))
         self.train_curve = item.plot(pen=pg.mkPen(TRAIN_COLOUR, width=2), name="train loss")
@@ -69,6 +69,12 @@ class LossPlot(QWidget):
         self.lr_box.addItem(self.lr_curve)
         self.lr_curve.setVisible(False)
         self.legend = legend
+        # An invisible two-point curve spanning "nice" bounds (1-2-5 steps in x, decades or 1-2-5
+        # steps in y) around the data: auto-range then changes in steps instead of with every new
+        # epoch, so the axes (costly to draw) are redrawn only when a step is crossed.
+        self.range_anchor = item.plot(pen=None)
+        for name in ("left", "bottom", "right"):  # their text and grid, painted from a cached pixmap
+            item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.getViewBox().sigResized.connect(self._sync_boxes)
         # Curves are redrawn at most REDRAW_HZ times a second: painting them is the window's
         # most expensive work, and it competes with training for the interpreter.
@@ -85,7 +91,7 @@ class LossPlot(QWidget):
         self.smoothing.setToolTip("Smoothing: weight of the debiased moving average (0: raw)")
         self.smoothing_label = QLabel()
         self.summary = QLabel(objectName="lossSummary")
-        self.summary.setStyleSheet("color: #333;")
+        self.summary.setStyleSheet("color: gray;")
         self.log_x.setChecked(settings.value("lossPlot/logX", False, type=bool))
         self.log_y.setChecked(settings.value("lossPlot/logY", True, type=bool))
         self.smoothing.setValue(int(settings.value("lossPlot/smoothing", 60, type=int)))
@@ -238,7 +244,20 @@ class LossPlot(QWidget):
             self.accuracy_curve.setData(x_tested, self.accuracy[tested])
         if self.scheduled:
             self.lr_curve.setData(x, self.learning_rates[keep])
+        self._anchor_range(x, [self.train[keep], self.test[tested]], log_y)
         self._update_summary()
+
+    def _anchor_range(self, x: np.ndarray, ys: list[np.ndarray], log_y: bool) -> None:
+        values = np.concatenate([v[np.isfinite(v) & ((v > 0) if log_y else True)] for v in ys]) if ys else []
+        if len(x) == 0 or len(values) == 0:
+            self.range_anchor.setData([], [])
+            return
+        low, high = float(values.min()), float(values.max())
+        if log_y:
+            bottom, top = 10.0 ** np.floor(np.log10(low)), 10.0 ** np.ceil(np.log10(high))
+        else:
+            bottom, top = (0.0 if low >= 0 else -_nice_ceiling(-low)), _nice_ceiling(high)
+        self.range_anchor.setData([float(x[0]), _nice_ceiling(float(x[-1]))], [bottom, top])
 
     @Slot()
     def _sync_boxes(self) -> None:
@@ -266,6 +285,17 @@ class LossPlot(QWidget):
         if self.scheduled:
             text += f", learning rate {self.learning_rates[i]:.3g}"
         self.readout.setText(text)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is ≥ value (value > 0); 1 otherwise."""
+    if not value > 0:
+        return 1.0
+    decade = 10.0 ** np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * decade >= value * (1 - 1e-12):
+            return float(step * decade)
+    return float(10 * decade)
 
 
 def _thin(indices: np.ndarray) -> np.ndarray:
