@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from playground.core.data.features import compute_features
+from playground.core.modules import Sine
 from playground.core.grids import GRADIENT_BINS, GRID_EXTENT, GRID_RESOLUTION, WEIGHT_BINS, grid_points  # noqa: F401
 from playground.core.targets import binary_score, class_probabilities
 
@@ -76,6 +77,9 @@ def table_inputs(mean: np.ndarray, axes: tuple[int, int], resolution: int = GRID
 def boundary_of_inputs(model: nn.Module, x: torch.Tensor, encoding: str, activation: str,
                        resolution: int = GRID_RESOLUTION) -> BoundaryProbe:
     """The model's output for resolution² grid rows `x` (x fastest), as a BoundaryProbe."""
+    dense = _dense_outputs(model, x)
+    if dense is not None:
+        return _boundary_of_output(dense[-1], encoding, activation, resolution)
     model.eval()
     with torch.inference_mode():
         return _boundary_of_output(model(x), encoding, activation, resolution)
@@ -97,8 +101,53 @@ def _boundary_of_output(out: torch.Tensor, encoding: str, activation: str, resol
                              np.ascontiguousarray(out.reshape(shape + (-1,)).float().cpu().numpy()))
 
 
+#: numpy forms of the activations a dense layer may end with (for `_dense_outputs`)
+_NUMPY_ACTIVATIONS = {
+    nn.Tanh: np.tanh, nn.ReLU: lambda z: np.maximum(z, 0, out=z),
+    nn.Sigmoid: lambda z: 1 / (1 + np.exp(-z)), nn.LeakyReLU: lambda z: np.where(z > 0, z, z * np.float32(0.01)),
+    nn.ELU: lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))), Sine: np.sin,
+    nn.SiLU: lambda z: z / (1 + np.exp(-z)),
+}
+
+
+def _dense_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor] | None:
+    """For a stack of dense layers on the CPU, every layer's output computed with numpy, or None
+    for any other model. The views' grids are thousands of rows through layers a few units
+    wide: numpy's vectorized tanh and small matrix products take a fraction of the time of
+    torch's per-operation dispatch here (display only: equal to the model's output within float32
+    rounding)."""
+    if x.device.type != "cpu" or x.dtype != torch.float32:
+        return None
+    plan = []
+    for layer in model:
+        parts = list(layer) if isinstance(layer, nn.Sequential) else [layer]
+        if not parts or not isinstance(parts[0], nn.Linear) or len(parts) > 2:
+            return None
+        activation = None
+        if len(parts) == 2:
+            activation = _NUMPY_ACTIVATIONS.get(type(parts[1]))
+            if activation is None or (isinstance(parts[1], nn.LeakyReLU) and parts[1].negative_slope != 0.01):
+                return None
+        plan.append((parts[0], activation))
+    # computed as units × rows (each unit's map is then one contiguous row), returned as the
+    # rows × units views every other probe expects
+    outputs = []
+    values = np.ascontiguousarray(x.numpy().T)
+    with torch.no_grad():
+        for linear, activation in plan:
+            z = linear.weight.detach().numpy() @ values
+            if linear.bias is not None:
+                z += linear.bias.detach().numpy()[:, None]
+            values = np.ascontiguousarray(activation(z) if activation is not None else z, dtype=np.float32)
+            outputs.append(torch.from_numpy(values).T)
+    return outputs
+
+
 def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor | None]:
     """Every spec layer's output (model[i] is spec layer i) from one forward pass, no gradients."""
+    dense = _dense_outputs(model, x)
+    if dense is not None:
+        return dense
     outputs: list[torch.Tensor | None] = [None] * len(model)
     hooks = [layer.register_forward_hook(lambda _m, _i, out, i=i: outputs.__setitem__(i, out))
              for i, layer in enumerate(model)]

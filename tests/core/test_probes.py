@@ -109,3 +109,29 @@ def test_boundary_and_neurons_in_one_pass_equal_the_separate_probes():
     for a, b in zip(maps.layers, separate.layers):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(maps.features, separate.features)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "leaky_relu", "elu", "sine", "silu", "linear"])
+def test_the_views_numpy_forward_equals_the_model(activation):
+    """Dense stacks are probed with numpy (much faster on the views' grids); it must show what
+    the model computes. Anything else goes through the model itself."""
+    from playground.core import probes
+    from playground.core.build import build_model
+    from playground.core.spec import ModelSpec
+
+    spec = ModelSpec.from_dict({"layers": [{"type": "dense", "units": 6, "activation": activation},
+                                           {"type": "dense", "units": 5, "activation": activation},
+                                           {"type": "dense", "units": 3, "activation": "linear"}]})
+    model = build_model(spec, (4,), seed=3)
+    x = torch.randn(500, 4) * 3
+    fast = probes._dense_outputs(model, x)
+    assert fast is not None
+    with torch.no_grad():
+        expected, h = [], x
+        for layer in model:
+            h = layer(h)
+            expected.append(h)
+    for a, b in zip(fast, expected):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    softmax = ModelSpec.from_dict({"layers": [{"type": "dense", "units": 3, "activation": "softmax"}]})
+    assert probes._dense_outputs(build_model(softmax, (4,)), x) is None  # not one it computes: the model does
