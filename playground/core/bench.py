@@ -170,9 +170,9 @@ def run_bench(configs: list[str], seconds: float, threads: int, report: Callable
         result = bench_config(name, seconds)
         results.append(result)
         browser = BROWSER_EPOCHS_PER_SECOND.get(name)
+        versus = f"{browser:>9.0f}{result.browser_ratio:>12.2f}" if browser else f"{'–':>9}{'–':>12}"
         report(f"{'(' + name + ')':<9}{result.trainer_epochs_per_second:>10.1f}{result.bare_epochs_per_second:>11.1f}"
-               f"{result.ratio:>8.2f}{browser or float('nan'):>9.0f}"
-               f"{result.browser_ratio if result.browser_ratio is not None else float('nan'):>12.2f}  {result.path}")
+               f"{result.ratio:>8.2f}{versus}  {result.path}")
     out: dict = {"torch": torch.__version__, "threads": threads, "seconds": seconds,
                  "training": [r.to_dict() for r in results]}
     goals = []

@@ -39,7 +39,7 @@ EVAL_CHUNK = 65_536
 EVAL_BATCH = 128
 #: Larger data sets measure their test split when that costs at most 1/TEST_EVAL_RATIO of the
 #: training time since the last measurement (always on a run's first and last epoch).
-TEST_EVAL_RATIO = 40.0
+TEST_EVAL_RATIO = 100.0
 HISTORY_FIELDS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
                   "learning_rate", "samples_per_second", "elapsed")
 
