@@ -1,5 +1,6 @@
 """Debiased exponential moving average, as TensorBoard smooths its curves, computed
-incrementally so a live curve of many thousand points costs only its new points per frame."""
+incrementally so a live curve of many thousand points costs only its new points per frame (the
+caller keeps the values)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import math
 
 import numpy as np
 
-from playground.core.series import GrowingArray
 
 
 class DebiasedEMA:
@@ -21,10 +21,9 @@ class DebiasedEMA:
         self._state = 0.0
         self._count = 0
         self._last = math.nan
-        self._values = GrowingArray()
 
     def extend(self, new: "np.ndarray | list[float]") -> np.ndarray:
-        """Smooth `new` points after those seen so far; returns all smoothed values."""
+        """Smooth `new` points after those seen so far; returns their smoothed values."""
         w = self.weight
         out = []
         for x in new:
@@ -34,8 +33,7 @@ class DebiasedEMA:
                 self._state = w * self._state + (1 - w) * x
                 self._last = self._state / (1 - w ** self._count) if w > 0 else x
             out.append(self._last)
-        self._values.extend(out)
-        return self._values.values
+        return np.asarray(out, dtype=np.float64)
 
 
 def smooth(values: "np.ndarray | list[float]", weight: float) -> np.ndarray:

@@ -28,7 +28,7 @@ from playground.core.build import build_model, make_loss, make_optimizer, weight
 from playground.core.data import Dataset, make_dataset
 from playground.core.devices import resolve_device
 from playground.core.errors import ValidationError
-from playground.core.series import GrowingArray
+from playground.core.series import ThinningArray
 from playground.core.shapes import analyze, check_memory, output_activation
 from playground.core.spec import Project
 from playground.core.targets import class_probabilities, encode_targets, predicted_classes
@@ -40,6 +40,8 @@ EVAL_BATCH = 128
 #: Larger data sets measure their test split when that costs at most 1/TEST_EVAL_RATIO of the
 #: training time since the last measurement (always on a run's first and last epoch).
 TEST_EVAL_RATIO = 100.0
+#: Rows the history keeps before it thins itself (see HistoryLog): ~14 MB.
+HISTORY_LIMIT = 200_000
 HISTORY_FIELDS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
                   "learning_rate", "samples_per_second", "elapsed")
 
@@ -72,10 +74,11 @@ def _history_value(field: str, number: float):
 
 class HistoryLog(Sequence):
     """The per-epoch snapshots, stored as one float64 row each (72 bytes an epoch, not a Python
-    object): a long run's history stays small. Reads like a list of Snapshots."""
+    object). Past HISTORY_LIMIT rows it thins itself (every 2nd, 4th, … epoch kept, the latest
+    always): a run of millions of fast epochs stays within a few MB. Reads like a list of Snapshots."""
 
     def __init__(self, rows: np.ndarray | None = None) -> None:
-        self._rows = GrowingArray(width=len(HISTORY_FIELDS))
+        self._rows = ThinningArray(width=len(HISTORY_FIELDS), limit=HISTORY_LIMIT)
         if rows is not None:
             self._rows.extend(rows)
 

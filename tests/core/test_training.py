@@ -294,3 +294,21 @@ def test_larger_data_sets_measure_the_test_split_on_a_clock(monkeypatch):
     monkeypatch.setattr(training, "TEST_EVAL_RATIO", 0.0)  # always due
     trainer.run(3)
     assert all(math.isfinite(s.test_loss) for s in trainer.history[-3:])
+
+
+def test_a_very_long_run_keeps_a_bounded_history(monkeypatch):
+    """Millions of fast epochs: the history thins itself (every 2nd, 4th, … epoch), always keeps
+    the latest epoch, and stays usable for metrics, saving and the CSV."""
+    from playground.core import training
+
+    monkeypatch.setattr(training, "HISTORY_LIMIT", 64)
+    trainer = Trainer(Project.from_dict(project_dict(epochs=0)))
+    trainer.run(500)
+    assert len(trainer.history) <= 64 and trainer.history[-1].epoch == 500
+    epochs = [s.epoch for s in trainer.history]
+    assert epochs == sorted(epochs) and epochs[0] == 1
+    assert trainer.metrics()["epochs"] == 500
+    state = trainer.state()
+    resumed = Trainer(Project.from_dict(project_dict(epochs=0)))
+    resumed.load_state(state)
+    assert [s.epoch for s in resumed.history] == epochs

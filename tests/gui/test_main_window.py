@@ -266,8 +266,14 @@ def test_loss_plot_log_scales_smoothing_readout_and_remembered_settings(window, 
 def test_the_status_bar_says_which_training_path_runs(window, qtbot):
     """The default network trains on the fast path; a layer the fast path does not compute
     (dropout) sends training to the eager path, and the status bar's tooltip says why."""
+    from playground.core import fastpath
+
     label = window.status_labels["path"]
     window.step()
+    if fastpath.compiler() is None:  # no C compiler on this machine: eager, and it says why
+        qtbot.waitUntil(lambda: label.text() == "eager", timeout=20000)
+        assert "no C compiler" in label.toolTip()
+        return
     qtbot.waitUntil(lambda: label.text() == "fast path", timeout=20000)
     assert "compiled kernel" in label.toolTip()
     open_layers_tab(window, qtbot)
@@ -331,3 +337,22 @@ def test_the_loss_plot_range_grows_in_steps(window, qtbot):
     plot.add([Snapshot("epoch", 138, 138 * 25, 0.004, 0.005, 0.5, 0.5, 0.03, 1.0, 1.38)])
     qtbot.waitUntil(lambda: plot.drawn_count() == 138, timeout=5000)
     assert list(plot.range_anchor.getData()[0]) == [1.0, 200.0]  # no step crossed: the same range
+
+
+def test_the_loss_plot_keeps_bounded_memory_on_a_long_run(window, qtbot, monkeypatch):
+    from playground.core.training import Snapshot
+    from playground.gui.plots import loss_plot
+
+    monkeypatch.setattr(loss_plot, "KEPT_POINTS", 100)
+    plot = window.loss_plot
+    plot.clear()
+    for start in range(1, 3001, 50):
+        plot.add([Snapshot("epoch", e, e, 1.0 / e, 1.1 / e, 0.5, 0.5, 0.03, 1.0, 0.0) for e in range(start, start + 50)])
+    assert plot.point_count() <= 100 and plot.epochs[-1] == 3000 and plot.epochs[0] == 1
+    assert plot.train[-1] == pytest.approx(1 / 3000)
+    qtbot.waitUntil(lambda: plot.drawn_count() == plot.point_count(), timeout=5000)
+    plot.smoothing.setValue(30)  # smoothing again over the kept points stays aligned with them
+    plot.add([Snapshot("epoch", 3001, 3001, 0.1, 0.1, 0.5, 0.5, 0.03, 1.0, 0.0)])
+    qtbot.waitUntil(lambda: plot.train_curve.getData()[0][-1] == 3001, timeout=5000)
+    x, y = plot.train_curve.getData()
+    assert len(x) == len(plot.epochs) == len(plot._columns["train_smooth"])

@@ -14,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSlider, QWidget
 
-from playground.core.series import GrowingArray
+from playground.core.series import ThinningArray
 from playground.core.smoothing import DebiasedEMA
 from playground.gui.plots import stack_with_bar
 
@@ -24,6 +24,9 @@ ACCURACY_COLOUR = (44, 160, 44)
 LR_COLOUR = (148, 103, 189)
 #: Points handed to each curve at most (a screen is a few thousand pixels wide).
 MAX_DRAWN = 4000
+COLUMNS = ("epoch", "train", "test", "accuracy", "lr", "train_smooth", "test_smooth")
+#: Epochs each column keeps before thinning (every 2nd, 4th, … kept; the latest always).
+KEPT_POINTS = 200_000
 REDRAW_HZ = 10
 
 
@@ -32,7 +35,8 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self.setObjectName("lossPlot")
         self.settings = settings
-        self._columns = {name: GrowingArray() for name in ("epoch", "train", "test", "accuracy", "lr")}
+        # every column holds one row per kept epoch; past their limit they thin in step
+        self._columns = {name: ThinningArray(limit=KEPT_POINTS) for name in COLUMNS}
         self.scheduled = False
         self.classification = True
 
@@ -161,7 +165,7 @@ class LossPlot(QWidget):
         self.summary.setText("   ".join(parts))
 
     def clear(self, classification: bool = True) -> None:
-        self._columns = {name: GrowingArray() for name in self._columns}
+        self._columns = {name: ThinningArray(limit=KEPT_POINTS) for name in COLUMNS}
         if classification != self.classification:
             if classification:
                 self.legend.addItem(self.accuracy_curve, "test accuracy")
@@ -186,8 +190,8 @@ class LossPlot(QWidget):
         columns["test"].extend([s.test_loss for s in snapshots])
         columns["accuracy"].extend([math.nan if s.test_accuracy is None else s.test_accuracy for s in snapshots])
         columns["lr"].extend([s.learning_rate for s in snapshots])
-        self._smooth_train.extend(columns["train"].values[-len(snapshots):])
-        self._smooth_test.extend(columns["test"].values[-len(snapshots):])
+        columns["train_smooth"].extend(self._smooth_train.extend([s.train_loss for s in snapshots]))
+        columns["test_smooth"].extend(self._smooth_test.extend([s.test_loss for s in snapshots]))
         if not self._redraw_timer.isActive():
             self._redraw_timer.start()
 
@@ -203,10 +207,11 @@ class LossPlot(QWidget):
 
     def _reset_smoothers(self) -> None:
         weight = self.smoothing.value() / 100
+        columns = self._columns
         self._smooth_train = DebiasedEMA(weight)
-        self._smooth_train.extend(self.train)
+        columns["train_smooth"] = columns["train"].like(self._smooth_train.extend(self.train))
         self._smooth_test = DebiasedEMA(weight)
-        self._smooth_test.extend(self.test)
+        columns["test_smooth"] = columns["test"].like(self._smooth_test.extend(self.test))
 
     @Slot()
     def _view_changed(self) -> None:
@@ -238,8 +243,8 @@ class LossPlot(QWidget):
         self.raw_test.setData(x_tested, _positive(self.test[tested], log_y))
         self.raw_train.setVisible(smoothed)
         self.raw_test.setVisible(smoothed)
-        self.train_curve.setData(x, _positive(self._smooth_train.extend([])[keep], log_y))
-        self.test_curve.setData(x_tested, _positive(self._smooth_test.extend([])[tested], log_y))
+        self.train_curve.setData(x, _positive(self._columns["train_smooth"].values[keep], log_y))
+        self.test_curve.setData(x_tested, _positive(self._columns["test_smooth"].values[tested], log_y))
         if self.classification:
             self.accuracy_curve.setData(x_tested, self.accuracy[tested])
         if self.scheduled:
