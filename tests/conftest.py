@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import contextlib  # noqa: E402
 import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -55,3 +56,22 @@ def write_project(tmp_path):
             path.write_text(content if isinstance(content, str) else json.dumps(content))
         return path
     return write
+
+
+@contextlib.contextmanager
+def http_mirror(folder=None, handler=None):
+    """A local HTTP server (serving `folder`, or answering with `handler`) for download tests;
+    yields its URL and closes the port afterwards (then it plays "offline")."""
+    import functools
+    import http.server
+    import threading
+
+    handler = handler or functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+

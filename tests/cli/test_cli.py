@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from playground.core import fastpath
@@ -265,26 +264,12 @@ def test_training_a_run_folder_resumes_it_and_checkpoints(write_project, tmp_pat
 def test_download_from_a_mirror_checks_the_files(tmp_path):
     """A local HTTP server plays the mirror: good files arrive and are checked; bad ones are
     refused and removed; an unreachable mirror says where to put the files by hand."""
-    import functools
-    import gzip
-    import http.server
-    import threading
-
-    from tests.core.test_readers import idx_bytes
     from playground.core.data.images import MNIST_FILES
+    from tests.conftest import http_mirror
+    from tests.core.test_readers import mnist_folder
 
-    served = tmp_path / "mirror"
-    served.mkdir()
-    rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (6, 28, 28)), "y_train": np.arange(6) % 10,
-              "x_test": rng.integers(0, 256, (3, 28, 28)), "y_test": np.arange(3)}
-    for key, stem in MNIST_FILES.items():
-        (served / f"{stem}.gz").write_bytes(gzip.compress(idx_bytes(arrays[key])))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    try:
+    served, _ = mnist_folder(tmp_path, n_train=6, n_test=3, compress=True)
+    with http_mirror(served) as url:
         target = tmp_path / "data" / "mnist"
         result = playground("download", "mnist", "--to", str(target), "--url", url)
         assert result.returncode == 0, result.stderr
@@ -295,8 +280,6 @@ def test_download_from_a_mirror_checks_the_files(tmp_path):
         bad = tmp_path / "bad"
         assert_bad_input(playground("download", "fashion-mnist", "--to", str(bad), "--url", url), "not valid")
         assert not list(bad.glob("*.gz"))
-    finally:
-        server.shutdown()
-        server.server_close()  # the port now refuses connections: "offline"
+    # the port now refuses connections: "offline"
     assert_bad_input(playground("download", "kmnist", "--to", str(tmp_path / "k"), "--url", url),
                      "could not download", "Offline?", "put them in")

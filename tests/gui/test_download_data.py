@@ -2,19 +2,16 @@
 folder and training switches to them; a slow download can be cancelled; an unreachable mirror is a
 message saying where to put the files. The window stays usable throughout."""
 
-import functools
-import gzip
 import http.server
-import threading
 import time
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from playground.core.data.images import MNIST_FILES
-from tests.core.test_readers import idx_bytes
+from tests.conftest import http_mirror
+from tests.core.test_readers import mnist_folder
 
 
 class SlowHandler(http.server.BaseHTTPRequestHandler):
@@ -36,12 +33,6 @@ class SlowHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve(handler):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
 @pytest.fixture
 def data_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home"))
@@ -49,22 +40,12 @@ def data_home(tmp_path, monkeypatch):
 
 
 def test_download_mnist_from_the_menu_and_train_on_it(window, qtbot, tmp_path, data_home):
-    served = tmp_path / "mirror"
-    served.mkdir()
-    rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (20, 28, 28)), "y_train": np.arange(20) % 10,
-              "x_test": rng.integers(0, 256, (10, 28, 28)), "y_test": np.arange(10)}
-    for key, stem in MNIST_FILES.items():
-        (served / f"{stem}.gz").write_bytes(gzip.compress(idx_bytes(arrays[key])))
-    server, url = serve(functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served)))
-    try:
+    served, _ = mnist_folder(tmp_path, n_train=20, n_test=10, compress=True)
+    with http_mirror(served) as url:
         window.download_url = url
         action = window.findChild(type(window.play_action), "download_fashion-mnist")
         action.trigger()
         qtbot.waitUntil(lambda: window.document.project.data.dataset == "mnist", timeout=20000)
-    finally:
-        server.shutdown()
-        server.server_close()
     folder = data_home / "fashion-mnist"
     assert window.document.project.data.path == str(folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s}.gz" for s in MNIST_FILES.values())
@@ -80,8 +61,7 @@ def test_download_mnist_from_the_menu_and_train_on_it(window, qtbot, tmp_path, d
 
 
 def test_a_slow_download_can_be_cancelled(window, qtbot, data_home):
-    server, url = serve(SlowHandler)
-    try:
+    with http_mirror(handler=SlowHandler) as url:
         window.download_url = url
         window.download_data("cifar10", "cifar10", "CIFAR-10")
         dialog = window._download[1]
@@ -89,9 +69,6 @@ def test_a_slow_download_can_be_cancelled(window, qtbot, data_home):
         assert window.play_action.isEnabled()  # the window is not blocked
         qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)  # Cancel
         qtbot.waitUntil(lambda: window._download is None, timeout=10000)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert "cancelled" in window.banner.text()
     assert window.document.project.data.dataset == "circle"
     assert not list((data_home / "cifar10").glob("*.partial"))
@@ -99,9 +76,8 @@ def test_a_slow_download_can_be_cancelled(window, qtbot, data_home):
 
 
 def test_offline_says_where_to_put_the_files(window, qtbot, data_home):
-    server, url = serve(SlowHandler)
-    server.shutdown()
-    server.server_close()  # nothing listens there any more
+    with http_mirror(handler=SlowHandler) as url:
+        pass  # nothing listens there any more
     window.download_url = url
     window.download_data("mnist", "kmnist", "KMNIST")
     qtbot.waitUntil(lambda: window._download is None, timeout=20000)

@@ -22,6 +22,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(500)
         self.original = preferences
         form = QFormLayout()
         self.theme = QComboBox(objectName="themeCombo")
