@@ -117,14 +117,16 @@ class BatchNorm(LayerKind):
                   extra={"group": "Normalization"})
     accepts_ranks = (1,)
 
+    dims = 1  # nn.BatchNorm1d; BatchNorm2d (images) sets 2
+
     def rank_message(self, shape: Shape) -> str:
         return f"batch_norm normalizes flat features; the input here is {describe_shape(shape)}"
 
     def param_count(self, shape: Shape, params: Mapping[str, Any]) -> int:
-        return 2 * shape[0]
+        return 2 * shape[0]  # γ and β per feature or channel
 
     def code(self, shape: Shape, params: Mapping[str, Any]) -> list[str]:
-        return [f"nn.BatchNorm1d({shape[0]}, eps={params['eps']!r}, momentum={params['momentum']!r})"]
+        return [f"nn.BatchNorm{self.dims}d({shape[0]}, eps={params['eps']!r}, momentum={params['momentum']!r})"]
 
 
 class LayerNorm(LayerKind):
@@ -284,17 +286,12 @@ class Flatten(LayerKind):
         return ["nn.Flatten()"]
 
 
-class BatchNorm2d(ImageLayer):
+class BatchNorm2d(ImageLayer, BatchNorm):  # images' shape rules, batch norm's parameters and code
     entry = Entry("batch_norm2d", "Batch normalization 2-D", "Normalizes each channel over the mini-batch "
                   "and the image, then scales and shifts it with learned γ, β.",
                   "y[c] = γ[c]·(x[c] − μ_c)/√(σ²_c + ε) + β[c]", BatchNorm.entry.params,
                   extra={"group": "Normalization"})
-
-    def param_count(self, shape: Shape, params: Mapping[str, Any]) -> int:
-        return 2 * shape[0]
-
-    def code(self, shape: Shape, params: Mapping[str, Any]) -> list[str]:
-        return [f"nn.BatchNorm2d({shape[0]}, eps={params['eps']!r}, momentum={params['momentum']!r})"]
+    dims = 2
 
 
 class Dropout2d(ImageLayer):

@@ -182,6 +182,7 @@ def test_divergence_best_epoch_pause_and_steps_behave_as_on_the_eager_path():
 def test_what_the_fast_path_does_not_compute_trains_eagerly_and_says_why(monkeypatch):
     cases = [
         (project_dict(layers=[dense(4, "gelu"), dense(1, "tanh")]), "activation gelu"),
+        (project_dict(layers=[dense(256, "relu"), dense(1, "tanh")]), "up to 64 units"),
         (project_dict(layers=[dense(4, "tanh"), {"type": "dropout", "rate": 0.2}, dense(1, "tanh")]), "dropout"),
         (project_dict(layers=[dense(4, "tanh"), dense(1, "sigmoid")], loss={"name": "bce"}), "bce with a sigmoid"),
         (project_dict(dataset="digits", layers=[{"type": "flatten"}, dense(10, "linear")],
@@ -211,6 +212,9 @@ def test_the_kernel_is_cached_between_runs(tmp_path, monkeypatch):
     stamp = first.stat().st_mtime_ns
     assert fastpath.build_kernel() == first and first.stat().st_mtime_ns == stamp  # not compiled again
     assert not [p for p in first.parent.iterdir() if p != first]  # no temporary files left
+    first.write_bytes(b"not a library")  # damaged in the cache: rebuilt, not given up on
+    build = fastpath.KernelBuild()
+    assert build.wait(120) and build.error is None and first.stat().st_size > 1000
 
 
 @needs_compiler

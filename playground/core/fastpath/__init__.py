@@ -38,6 +38,8 @@ LOSSES = {"mse": 0, "mae": 1, "huber": 2, "hinge": 3, "bce": 4, "cross_entropy":
 LOGIT_LOSSES = ("bce", "cross_entropy")
 OPTIMIZERS = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3, "adamw": 4, "rmsprop": 5, "adagrad": 6}
 REGULARIZATIONS = {"none": 0, "l1": 1, "l2": 2}
+#: The widest layer it takes: beyond this, plain loops lose to PyTorch's optimized matrix products.
+MAX_UNITS = 64
 #: Seconds one kernel call aims at: short enough that pause and stop answer at once.
 CALL_SECONDS = 0.01
 #: Seconds a trainer's first run waits for the build before it starts on the eager path.
@@ -125,7 +127,12 @@ class KernelBuild:
 
     def _build(self) -> None:
         try:
-            self.kernel = load_kernel(build_kernel())
+            path = build_kernel()
+            try:
+                self.kernel = load_kernel(path)
+            except OSError:  # a damaged cache entry (a crash mid-copy, a full disk): build it again
+                path.unlink(missing_ok=True)
+                self.kernel = load_kernel(build_kernel())
         except (RuntimeError, OSError, subprocess.SubprocessError) as err:
             self.error = str(err)
         finally:
@@ -167,6 +174,9 @@ def plan(trainer) -> FastPlan:
     for i, layer in enumerate(project.model.layers):
         if layer.type != "dense":
             return FastPlan(f"handles dense layers only (layer {i + 1} is {layer.type})")
+        if layer.params["units"] > MAX_UNITS:
+            return FastPlan(f"handles layers of up to {MAX_UNITS} units (layer {i + 1} has {layer.params['units']}: "
+                            "PyTorch's matrix routines are faster there)")
         if layer.params["activation"] not in ACTIVATIONS:
             return FastPlan(f"does not compute layer {i + 1}'s activation {layer.params['activation']}")
         acts.append(ACTIVATIONS[layer.params["activation"]])
