@@ -763,6 +763,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _training_update(self, update) -> None:
+        try:
+            self._show_update(update)
+        finally:
+            self.worker.update_drawn()  # the worker may send the next one now
+
+    def _show_update(self, update) -> None:
         if update.restarted:
             classification = self.document.project.data.task == "classification"
             self.loss_plot.clear(classification=classification)

@@ -9,6 +9,7 @@ fast training runs. Pause and stop reach a running trainer through its thread-sa
 from __future__ import annotations
 
 import queue
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from playground.core.spec import Project
 
 #: Seconds between two updates to the UI (about 30 per second).
 UPDATE_INTERVAL = 1 / 30
+#: Updates the window may have queued but not drawn yet; past this the worker waits to send the
+#: next (the snapshots gather meanwhile), so a busy window never builds a backlog of frames.
+MAX_UNDRAWN = 2
 #: Seconds between two computations of the slower views (histograms, confusion matrix, metrics).
 STATISTICS_INTERVAL = 0.25
 
@@ -109,6 +113,8 @@ class TrainingWorker(QThread):
         self._pending: list = []
         self._last_emit = 0.0
         self.update_interval = UPDATE_INTERVAL  # seconds between view updates (set_update_interval)
+        self._undrawn = 0  # updates sent that the window has not drawn yet (see update_drawn)
+        self._undrawn_lock = threading.Lock()
         self._checkpoint_every = 0
         self._checkpoint_path: Path | None = None
         self._views = ViewRequest()
@@ -153,6 +159,11 @@ class TrainingWorker(QThread):
     def set_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> None:
         """Set one weight or bias between two steps; training goes on if it was running."""
         self._send(("parameter", layer, name, tuple(index), value))
+
+    def update_drawn(self) -> None:
+        """The window has drawn an update (call on the UI thread after handling one)."""
+        with self._undrawn_lock:
+            self._undrawn = max(0, self._undrawn - 1)
 
     def set_update_interval(self, seconds: float) -> None:
         """How often (at most) the views get an update while training runs."""
@@ -377,7 +388,7 @@ class TrainingWorker(QThread):
             if every and path is not None and snap.epoch % every == 0:
                 error = self._save(path, self._trainer.project)
                 self.autosaved.emit(str(path), error)
-        if time.monotonic() - self._last_emit >= self.update_interval:
+        if time.monotonic() - self._last_emit >= self.update_interval and self._undrawn < MAX_UNDRAWN:
             self._emit()
 
     def _emit(self, restarted: bool = False) -> None:
@@ -394,6 +405,8 @@ class TrainingWorker(QThread):
             device=str(trainer.device), path=trainer.path, restarted=restarted,
             test_accuracy=last.test_accuracy if last else None)
         self._probe_views(trainer, update)
+        with self._undrawn_lock:
+            self._undrawn += 1
         self.update.emit(update)
         self._last_emit = time.monotonic()
 

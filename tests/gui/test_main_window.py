@@ -356,3 +356,22 @@ def test_the_loss_plot_keeps_bounded_memory_on_a_long_run(window, qtbot, monkeyp
     qtbot.waitUntil(lambda: plot.train_curve.getData()[0][-1] == 3001, timeout=5000)
     x, y = plot.train_curve.getData()
     assert len(x) == len(plot.epochs) == len(plot._columns["train_smooth"])
+
+
+def test_a_busy_window_gets_no_backlog_of_frames_and_loses_no_epoch(window, qtbot):
+    """While the UI thread is busy, the worker sends at most MAX_UNDRAWN updates ahead and gathers
+    the epochs meanwhile; once the window catches up, every epoch is in the loss curves."""
+    import time
+
+    from playground.gui.worker import MAX_UNDRAWN
+
+    window.edit_setting("training", "epochs", 0)  # until stopped
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.epoch >= 5, timeout=20000)
+    time.sleep(1.0)  # the UI thread does nothing for a second; training goes on
+    assert window.worker._undrawn <= MAX_UNDRAWN
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+    trainer = window.worker._trainer
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() == trainer.epoch, timeout=10000)
+    assert trainer.epoch > 50 and list(window.loss_plot.epochs) == list(range(1, trainer.epoch + 1))
