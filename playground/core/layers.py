@@ -406,7 +406,21 @@ def _check_heads(shape: Shape, heads: int, path: str) -> None:
                               f"multiple of {heads} units")
 
 
-class SelfAttentionLayer(SequenceLayer):
+class _AttentionLayer(SequenceLayer):
+    """Self-attention and the transformer block: the shape is kept, the heads must divide it."""
+
+    def output_shape(self, shape: Shape, params: Mapping[str, Any], path: str) -> Shape:
+        self.check_input(shape, path)
+        _check_heads(shape, params["heads"], path)
+        return shape
+
+    @staticmethod
+    def attention_params(features: int) -> int:
+        """Q, K, V and output projections, weights and biases."""
+        return 4 * features * features + 4 * features
+
+
+class SelfAttentionLayer(_AttentionLayer):
     entry = Entry("self_attention", "Self-attention", "Each step looks at every step and takes a weighted "
                   "mix of them; the weights come from how well queries match keys.",
                   "Attention(Q, K, V) = softmax(QKᵀ/√d)·V",
@@ -414,20 +428,14 @@ class SelfAttentionLayer(SequenceLayer):
                    Param("dropout", "float", 0.0, "dropout on the attention weights", low=0.0, high=0.9)),
                   extra={"group": "Sequences"})
 
-    def output_shape(self, shape: Shape, params: Mapping[str, Any], path: str) -> Shape:
-        self.check_input(shape, path)
-        _check_heads(shape, params["heads"], path)
-        return shape
-
     def param_count(self, shape: Shape, params: Mapping[str, Any]) -> int:
-        f = shape[1]
-        return 4 * f * f + 4 * f
+        return self.attention_params(shape[1])
 
     def code(self, shape: Shape, params: Mapping[str, Any]) -> list[str]:
         return [f"SelfAttention({shape[1]}, {params['heads']}, dropout={params['dropout']!r})"]
 
 
-class TransformerBlockLayer(SequenceLayer):
+class TransformerBlockLayer(_AttentionLayer):
     entry = Entry("transformer_block", "Transformer encoder block", "Self-attention then a small feed-forward "
                   "network, each with a skip connection and layer normalization.",
                   "x ← x + Attn(LN(x)); x ← x + W₂·GELU(W₁·LN(x))",
@@ -436,14 +444,9 @@ class TransformerBlockLayer(SequenceLayer):
                    Param("dropout", "float", 0.0, "dropout inside the block", low=0.0, high=0.9)),
                   extra={"group": "Sequences"})
 
-    def output_shape(self, shape: Shape, params: Mapping[str, Any], path: str) -> Shape:
-        self.check_input(shape, path)
-        _check_heads(shape, params["heads"], path)
-        return shape
-
     def param_count(self, shape: Shape, params: Mapping[str, Any]) -> int:
         f, ff = shape[1], params["feedforward"]
-        return (4 * f * f + 4 * f) + (f * ff + ff + ff * f + f) + 4 * f
+        return self.attention_params(f) + (f * ff + ff + ff * f + f) + 4 * f  # + feed-forward, 2 layer norms
 
     def code(self, shape: Shape, params: Mapping[str, Any]) -> list[str]:
         return [f"TransformerBlock({shape[1]}, {params['heads']}, {params['feedforward']}, "
