@@ -123,3 +123,15 @@ def test_downloads_go_to_the_chosen_data_folder(window, qtbot, tmp_path):
     window.download_data("mnist", "kmnist", "KMNIST")
     qtbot.waitUntil(lambda: window._download is None, timeout=20000)
     assert str(tmp_path / "elsewhere" / "kmnist") in window.banner.text()
+
+
+def test_a_data_folder_that_cannot_be_one_is_a_message(window, qtbot, tmp_path):
+    import dataclasses
+
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    window.apply_preferences(dataclasses.replace(window.preferences, data_folder=str(blocker)))
+    window.download_data("mnist", "mnist", "MNIST")
+    qtbot.waitUntil(lambda: window._download is None, timeout=20000)
+    assert "cannot use" in window.banner.text() and "Settings ▸ Data folder" in window.banner.text()
+    assert window.play_action.isEnabled()

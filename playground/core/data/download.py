@@ -59,7 +59,11 @@ def download(name: str, folder: str | os.PathLike | None = None, *, base_url: st
     url, files = SOURCES[name]
     url = base_url or url
     folder = Path(folder) if folder is not None else data_folder() / name
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise PlaygroundError(f"cannot use {folder} as the data folder ({err.strerror or err}); choose another "
+                              "one (Settings ▸ Data folder, or --to)") from None
     for file in files:
         target = folder / file
         if target.is_file():
