@@ -36,6 +36,7 @@ from playground.core.series import ThinningArray
 from playground.core.shapes import analyze, check_memory, output_activation
 from playground.core.spec import Project
 from playground.core.targets import class_probabilities, encode_targets, predicted_classes
+from playground.core.training_state import TrainingState, check_state
 
 EVAL_CHUNK = 65_536
 #: Larger data sets are evaluated in chunks of this many samples: convolutions run faster on
@@ -48,14 +49,6 @@ TEST_EVAL_RATIO = 100.0
 HISTORY_LIMIT = 200_000
 HISTORY_FIELDS = ("epoch", "step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
                   "learning_rate", "samples_per_second", "elapsed")
-
-
-@dataclass
-class TrainingState:
-    """A trainer's state as tensors (CPU) and plain JSON-able values; see Trainer.state()."""
-
-    tensors: dict
-    meta: dict
 
 
 def _is_resource_error(err: RuntimeError, device: torch.device) -> bool:
@@ -623,7 +616,7 @@ class Trainer:
                 count = max(1, min(count, self._allowed_epochs))
         lrs = [self.base_lr * schedule_factor(spec.schedule, self.epoch + i, spec.epochs) for i in range(count)]
         n = len(self.x_train)
-        orders = (np.stack([torch.randperm(n, generator=self._shuffle).numpy() for _ in range(count)])
+        orders = (np.stack([torch.randperm(n, generator=self._shuffle).numpy() for _ in range(count)]).astype(np.int64)
                   if spec.shuffle else None)
         best = self._best if self._best is not None else [t.detach().clone() for t in self._state_tensors()]
         start = time.perf_counter()
@@ -737,7 +730,7 @@ class Trainer:
 
     # ------------------------------------------------------------------ saving and resuming
 
-    def state(self) -> "TrainingState":
+    def state(self) -> TrainingState:
         """Everything needed to resume exactly here: weights, optimizer state, random streams,
         the position inside the epoch, the last good weights and the history (CPU copies)."""
         tensors: dict[str, torch.Tensor] = {}
@@ -770,57 +763,38 @@ class Trainer:
                 "best_test_loss": self.best_test_loss if math.isfinite(self.best_test_loss) else None}
         return TrainingState(tensors, meta)
 
-    def load_state(self, state: "TrainingState") -> None:
-        """Resume from `state` (made by `state()` for this project's architecture). Raises
-        ValidationError when it does not fit; then nothing is changed."""
-        tensors, meta = state.tensors, state.meta
-        model_keys = list(self.model.state_dict())
+    def load_state(self, state: TrainingState) -> None:
+        """Resume from `state` (made by `state()` for this project's architecture). Every entry is
+        checked first (core.training_state.check_state); a ValidationError names the first that
+        does not fit, and then nothing is changed."""
+        spec = self.project.training
+        checked = check_state(state, live=self.model.state_dict(), params=self._params,
+                              make_optimizer=lambda params: make_optimizer(spec.optimizer, self.base_lr, params),
+                              batches=len(self._fixed_batches), train_samples=len(self.x_train),
+                              history_fields=HISTORY_FIELDS, history_limit=HISTORY_LIMIT)
+        groups = self.optimizer.state_dict()["param_groups"]  # the project's settings, not the file's
         try:
-            model = {k: tensors["model." + k] for k in model_keys}
-            good = [tensors["good." + k] for k in model_keys]
-            optim = meta["optimizer"]
-            optim_state = {int(i): {name: tensors[f"optim.{i}.{name}"] if kind == "tensor" else kind
-                                    for name, kind in entries.items()}
-                           for i, entries in optim["state"].items()}
-            epoch, step, next_batch = int(meta["epoch"]), int(meta["step"]), int(meta["next_batch"])
-            elapsed, base_lr = float(meta["elapsed"]), float(meta["base_lr"])
-            columns = [tensors[f"history.{field}"].to(torch.float64).numpy() for field in HISTORY_FIELDS]
-            if len({len(c) for c in columns}) != 1 or any(c.ndim != 1 for c in columns):
-                raise ValueError("history columns differ in length")
-            history = HistoryLog(np.stack(columns, axis=1))
-            rng_torch, rng_shuffle = tensors["rng.torch"], tensors["rng.shuffle"]
-            best = [tensors["best." + k] for k in model_keys] if "best." + model_keys[0] in tensors else None
-            best_epoch = int(meta.get("best_epoch") or 0)
-            best_loss = meta.get("best_test_loss")
-            best_loss = math.inf if best_loss is None else float(best_loss)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
-            raise ValidationError("state", f"the saved training state is incomplete or damaged ({err})") from None
-        live = self.model.state_dict()
-        for key, value in model.items():
-            if value.shape != live[key].shape:
-                raise ValidationError("state", f"the saved weights do not fit this network ({key})")
-        if not 0 <= next_batch < max(1, len(self._fixed_batches)) or epoch < 0 or step < 0:
-            raise ValidationError("state", "the saved position in training is out of range")
-        try:
-            probe = make_optimizer(self.project.training.optimizer, self.base_lr, list(self.model.parameters()))
-            probe.load_state_dict({"state": optim_state, "param_groups": optim["param_groups"]})
+            probe = make_optimizer(spec.optimizer, self.base_lr, self._params)
+            probe.load_state_dict({"state": checked.optimizer_state, "param_groups": groups})
         except (ValueError, KeyError, TypeError, RuntimeError) as err:
             raise ValidationError("state", f"the saved optimizer state does not fit ({err})") from None
         with torch.no_grad():
-            self.model.load_state_dict({k: v.to(live[k].dtype) for k, v in model.items()})
-            for mine, value in zip(self._good, good):
-                mine.copy_(value.to(mine.device, mine.dtype))
-        self.optimizer.load_state_dict({"state": optim_state, "param_groups": optim["param_groups"]})
-        self.epoch, self.step, self.elapsed, self._next_batch = epoch, step, elapsed, next_batch
-        self.base_lr = base_lr
-        self.history = history
-        self._best = [t.to(self.device).clone() for t in best] if best is not None else None
-        self.best_epoch, self.best_test_loss = best_epoch, best_loss
-        self._rng_state = (rng_torch.to(torch.uint8), tensors["rng.cuda"] if "rng.cuda" in tensors
-                           and self.device.type == "cuda" else self._rng_state[1])
-        self._shuffle.set_state(rng_shuffle.to(torch.uint8))
-        if "order" in tensors and self.project.training.shuffle:
-            self._use_order(tensors["order"])
+            self.model.load_state_dict(checked.model)
+            for mine, value in zip(self._good, checked.good):
+                mine.copy_(value.to(mine.device))
+        self.optimizer = probe
+        self.epoch, self.step, self.elapsed = checked.epoch, checked.step, checked.elapsed
+        self._next_batch, self.base_lr = checked.next_batch, checked.base_lr
+        self.history = HistoryLog(checked.history)
+        self._best = [t.to(self.device).clone() for t in checked.best] if checked.best is not None else None
+        self.best_epoch, self.best_test_loss = checked.best_epoch, checked.best_test_loss
+        cuda = self._rng_state[1]
+        if checked.rng_cuda is not None and cuda is not None and checked.rng_cuda.shape == cuda.shape:
+            cuda = checked.rng_cuda
+        self._rng_state = (checked.rng_torch, cuda)
+        self._shuffle.set_state(checked.rng_shuffle)
+        if checked.order is not None and spec.shuffle:
+            self._use_order(checked.order)
         self._apply_lr()
 
     # ------------------------------------------------------------------ carrying on

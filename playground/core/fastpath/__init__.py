@@ -60,16 +60,17 @@ def compiler() -> str | None:
     return None
 
 
-def build_kernel(folder: Path | None = None) -> Path:
+def build_kernel(folder: Path | None = None, extra_flags: tuple[str, ...] = ()) -> Path:
     """The compiled kernel's path, compiling it first when this source and compiler have not been
     compiled yet (into a temporary file, then renamed: two processes never see half a library).
+    `extra_flags`: more compiler flags (the memory-checker test builds with -fsanitize=address).
     Raises RuntimeError when there is no compiler or it fails."""
     cc = compiler()
     if cc is None:
         raise RuntimeError("no C compiler found (install gcc or clang, or set CC)")
     source = SOURCE.read_bytes()
     version = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=30).stdout
-    flags = ["-O2", "-fPIC", "-shared", "-std=c99", "-fno-fast-math"]
+    flags = ["-O2", "-fPIC", "-shared", "-std=c99", "-fno-fast-math", *extra_flags]
     key = hashlib.sha256(source + version.encode() + " ".join(flags).encode()).hexdigest()[:16]
     folder = folder or cache_folder()
     target = folder / f"dense_kernel-{key}.so"
@@ -112,9 +113,10 @@ class KernelBuild:
     _shared: "KernelBuild | None" = None
     _lock = threading.Lock()
 
-    def __init__(self) -> None:
+    def __init__(self, extra_flags: tuple[str, ...] = ()) -> None:
         self.kernel: ctypes.CDLL | None = None
         self.error: str | None = None
+        self._flags = extra_flags
         self._done = threading.Event()
         threading.Thread(target=self._build, name="fast-path-build", daemon=True).start()
 
@@ -127,12 +129,12 @@ class KernelBuild:
 
     def _build(self) -> None:
         try:
-            path = build_kernel()
+            path = build_kernel(extra_flags=self._flags)
             try:
                 self.kernel = load_kernel(path)
             except OSError:  # a damaged cache entry (a crash mid-copy, a full disk): build it again
                 path.unlink(missing_ok=True)
-                self.kernel = load_kernel(build_kernel())
+                self.kernel = load_kernel(build_kernel(extra_flags=self._flags))
         except (RuntimeError, OSError, subprocess.SubprocessError) as err:
             self.error = str(err)
         finally:
@@ -196,14 +198,44 @@ def plan(trainer) -> FastPlan:
 
 
 def _pointers(tensors: list[torch.Tensor]) -> ctypes.Array:
-    for t in tensors:
-        if t.dtype != torch.float32 or not t.is_contiguous() or t.device.type != "cpu":
-            raise ValueError("the fast path needs contiguous float32 CPU tensors")
     return (ctypes.c_void_p * len(tensors))(*[t.data_ptr() for t in tensors])
 
 
 def _address(array: np.ndarray | None) -> int | None:
     return None if array is None else array.ctypes.data
+
+
+def _count(array) -> int:
+    return 0 if array is None else int(array.numel() if isinstance(array, torch.Tensor) else array.size)
+
+
+def check_buffers(params: list[torch.Tensor], blocks: dict[str, list[torch.Tensor] | None],
+                  data: dict[str, np.ndarray | None], counts: dict[str, int]) -> None:
+    """Refuse (ValueError naming it) any tensor or array the kernel would read or write past its
+    end: every per-parameter buffer (`blocks`: good, best, state1, state2, steps) must be a
+    contiguous float32 CPU tensor of its parameter's shape (a one-element count for steps), every
+    data buffer C-contiguous, of the dtype the kernel reads and of `counts[name]` elements. The
+    one place this is checked; the kernel checks the counts again (`handed`)."""
+    for name, tensors in [("params", params), *blocks.items()]:
+        if tensors is None:
+            continue
+        if len(tensors) != len(params):
+            raise ValueError(f"the fast path needs one {name} tensor per parameter ({len(params)}), not {len(tensors)}")
+        for i, (t, p) in enumerate(zip(tensors, params)):
+            if not isinstance(t, torch.Tensor) or t.dtype != torch.float32 or t.device.type != "cpu" \
+                    or not t.is_contiguous():
+                raise ValueError(f"the fast path needs contiguous float32 CPU tensors ({name}[{i}])")
+            if t.numel() != (1 if name == "steps" else p.numel()) or (name != "steps" and t.shape != p.shape):
+                raise ValueError(f"{name}[{i}] has shape {list(t.shape)}, parameter {i} has {list(p.shape)}")
+    kinds = {"x": np.float32, "y": np.float32, "labels": np.int32, "orders": np.int64, "lrs": np.float64,
+             "results": np.float64}
+    for name, array in data.items():
+        if array is None:
+            continue
+        if array.dtype != kinds[name.split("_")[0]] or not array.flags.c_contiguous:
+            raise ValueError(f"the fast path needs {name} as C-contiguous {np.dtype(kinds[name.split('_')[0]])}")
+        if array.size != counts[name]:
+            raise ValueError(f"{name} has {array.size} values, the fast path reads {counts[name]}")
 
 
 class FastDense:
@@ -241,7 +273,8 @@ class FastDense:
         self.n_train, self.n_test = len(trainer.x_train), len(trainer.x_test)
 
     def _state(self) -> tuple:
-        """Pointers to the optimizer's state tensors, created as torch.optim would (zeros)."""
+        """The optimizer's state tensors (first, second, step counts; None where it keeps none),
+        created as torch.optim would (zeros)."""
         name = self.trainer.project.training.optimizer["name"]
         state = self.trainer.optimizer.state
         first, second, steps = [], [], []
@@ -268,27 +301,44 @@ class FastDense:
             elif name == "adagrad":
                 first.append(entry["sum"])
                 steps.append(entry["step"])
-        return (_pointers(first) if first else None, _pointers(second) if second else None,
-                _pointers(steps) if steps else None)
+        return first or None, second or None, steps or None
 
     def train(self, epochs: int, learning_rates: list[float], orders: np.ndarray | None,
               good: list[torch.Tensor], best: list[torch.Tensor], best_loss: float) -> tuple[int, np.ndarray, int, float]:
         """Train `epochs` epochs. Returns (epochs completed with finite losses, per-epoch
         [train loss, train accuracy, test loss, test accuracy], index of the best epoch in this
-        call or -1, the best test loss)."""
+        call or -1, the best test loss). Every buffer is checked (check_buffers) before the call."""
         spec = self.trainer.project.training
         results = np.full((epochs, 4), np.nan)
         lrs = np.ascontiguousarray(learning_rates, dtype=np.float64)
-        order = None if orders is None else np.ascontiguousarray(orders, dtype=np.int64)
+        order = None if orders is None else np.ascontiguousarray(orders)
         first, second, steps = self._state()
+        blocks = {"good": good, "best": best, "state1": first, "state2": second, "steps": steps}
+        data = {"x_train": self.x_train, "y_train": self.y_train, "labels_train": self.labels_train,
+                "x_test": self.x_test, "y_test": self.y_test, "labels_test": self.labels_test, "orders": order,
+                "lrs": lrs, "results": results}
+        n_in = self.sizes[0]
+        counts = {"x_train": self.n_train * n_in, "x_test": self.n_test * n_in, "labels_train": self.n_train,
+                  "labels_test": self.n_test, "y_train": self.n_train * self.target_dim,
+                  "y_test": self.n_test * self.target_dim, "orders": epochs * self.n_train, "lrs": epochs,
+                  "results": 4 * epochs}
+        check_buffers(self.params, blocks, data, counts)
+        handed = [_count(t) for t in self.params]
+        for tensors in blocks.values():
+            handed += [_count(t) for t in tensors] if tensors is not None else [0] * len(self.params)
+        handed = np.array(handed + [_count(a) for a in data.values()], dtype=np.int64)
+        pointers = {k: _pointers(v) if v is not None else None for k, v in blocks.items()}
         best_value = ctypes.c_double(best_loss)
         best_index = ctypes.c_int(-1)
         done = self.kernel.train_epochs(
-            len(self.plan.activations), self.sizes, self.acts, _pointers(self.params), _pointers(good), first, second,
-            steps, self.plan.optimizer, self.args, self.plan.loss, self.plan.loss_arg, self.plan.regularization,
-            float(spec.regularization_rate), float(spec.clip_grad_norm or 0.0), _address(self.x_train),
-            _address(self.y_train), _address(self.labels_train), self.n_train, _address(self.x_test),
-            _address(self.y_test), _address(self.labels_test), self.n_test, self.target_dim, spec.batch_size, epochs,
-            _address(order), _address(lrs), self.plan.accuracy_mode, self.plan.threshold, _address(results),
-            _pointers(best), ctypes.byref(best_value), ctypes.byref(best_index))
+            len(self.plan.activations), self.sizes, self.acts, _pointers(self.params), pointers["good"],
+            pointers["state1"], pointers["state2"], pointers["steps"], self.plan.optimizer, self.args, self.plan.loss,
+            self.plan.loss_arg, self.plan.regularization, float(spec.regularization_rate),
+            float(spec.clip_grad_norm or 0.0), _address(self.x_train), _address(self.y_train),
+            _address(self.labels_train), self.n_train, _address(self.x_test), _address(self.y_test),
+            _address(self.labels_test), self.n_test, self.target_dim, spec.batch_size, epochs, _address(order),
+            _address(lrs), self.plan.accuracy_mode, self.plan.threshold, _address(results), pointers["best"],
+            ctypes.byref(best_value), ctypes.byref(best_index), _address(handed))
+        if done < 0:
+            raise RuntimeError("the fast path's kernel refused its buffers (their sizes do not fit the network)")
         return done, results, best_index.value, best_value.value

@@ -250,18 +250,84 @@ static void update(int opt, const double *args, double lr, float *p, float *g, f
     }
 }
 
+/* The layout of `handed`: per-parameter counts in blocks of n_params (params, good, best, state1,
+ * state2, steps), then one count for each of the data buffers. */
+enum { HANDED_PARAMS, HANDED_GOOD, HANDED_BEST, HANDED_STATE1, HANDED_STATE2, HANDED_STEPS, HANDED_BLOCKS };
+enum { HANDED_X_TRAIN, HANDED_Y_TRAIN, HANDED_LABELS_TRAIN, HANDED_X_TEST, HANDED_Y_TEST, HANDED_LABELS_TEST,
+       HANDED_ORDERS, HANDED_LRS, HANDED_RESULTS, HANDED_DATA };
+#define MAX_WIDTH 65536
+
+static int handed_sizes_fit(int layers, const int *sizes, int opt, const double *opt_args, int loss, float **state1,
+                            float **state2, float **steps, const float *y_train, const int *labels_train, int n_train,
+                            const float *y_test, const int *labels_test, int n_test, int target_dim, int batch,
+                            int epochs, const long long *orders, const long long *handed) {
+    if (layers < 1 || layers > 64 || n_train < 1 || n_test < 0 || batch < 1 || epochs < 0) return 0;
+    for (int l = 0; l <= layers; l++) if (sizes[l] < 1 || sizes[l] > MAX_WIDTH) return 0;
+    int n_params = 2 * layers;
+    int first = opt != OPT_SGD;                      /* momentum buffer, exp_avg, square_avg or sum */
+    int second = opt == OPT_ADAM || opt == OPT_ADAMW || (opt == OPT_RMSPROP && opt_args[ARG_MOMENTUM] > 0);
+    int counted = opt == OPT_ADAM || opt == OPT_ADAMW || opt == OPT_RMSPROP || opt == OPT_ADAGRAD;
+    if ((state1 != NULL) != first || (second && state2 == NULL) || (counted && steps == NULL)) return 0;
+    for (int l = 0; l < layers; l++)
+        for (int which = 0; which < 2; which++) {
+            int k = 2 * l + which;
+            long long count = which == 0 ? (long long)sizes[l] * sizes[l + 1] : sizes[l + 1];
+            if (handed[HANDED_PARAMS * n_params + k] != count || handed[HANDED_GOOD * n_params + k] != count
+                || handed[HANDED_BEST * n_params + k] != count) return 0;
+            if (handed[HANDED_STATE1 * n_params + k] != (first ? count : 0)) return 0;
+            if (second && handed[HANDED_STATE2 * n_params + k] != count) return 0;
+            if (counted && handed[HANDED_STEPS * n_params + k] != 1) return 0;
+        }
+    const long long *data = handed + HANDED_BLOCKS * n_params;
+    int classes = loss == LOSS_CROSS_ENTROPY;
+    if (classes ? (target_dim != 1 || labels_train == NULL || labels_test == NULL) : target_dim != sizes[layers])
+        return 0;
+    if (!classes && (y_train == NULL || (n_test > 0 && y_test == NULL))) return 0;
+    if (data[HANDED_X_TRAIN] != (long long)n_train * sizes[0] || data[HANDED_X_TEST] != (long long)n_test * sizes[0])
+        return 0;
+    if (y_train && data[HANDED_Y_TRAIN] != (long long)n_train * target_dim) return 0;
+    if (y_test && data[HANDED_Y_TEST] != (long long)n_test * target_dim) return 0;
+    if (labels_train && data[HANDED_LABELS_TRAIN] != n_train) return 0;
+    if (labels_test && data[HANDED_LABELS_TEST] != n_test) return 0;
+    if (orders && data[HANDED_ORDERS] != (long long)epochs * n_train) return 0;
+    return data[HANDED_LRS] == epochs && data[HANDED_RESULTS] == 4LL * epochs;
+}
+
+/* labels index the output (cross-entropy, argmax accuracy), orders index the training rows */
+static int indices_fit(int loss, const int *labels_train, int n_train, const int *labels_test, int n_test,
+                       int out_dim, const long long *orders, int epochs) {
+    int classes = loss == LOSS_CROSS_ENTROPY || out_dim > 1 ? out_dim : 2;
+    for (int i = 0; labels_train && i < n_train; i++) if (labels_train[i] < 0 || labels_train[i] >= classes) return 0;
+    for (int i = 0; labels_test && i < n_test; i++) if (labels_test[i] < 0 || labels_test[i] >= classes) return 0;
+    for (long long i = 0; orders && i < (long long)epochs * n_train; i++)
+        if (orders[i] < 0 || orders[i] >= n_train) return 0;
+    return 1;
+}
+
 /* Train `epochs` epochs. `orders` (epochs × n_train row indices) may be NULL: fixed order.
  * results: per epoch train loss, train accuracy, test loss, test accuracy (NaN where none).
  * After every epoch whose losses are finite the weights are copied to `good`; an epoch with a
  * non-finite loss puts them back from there and ends the call. Returns the epochs completed
  * with finite losses (results of the failed one are still written). An epoch whose test loss is
- * below *best_loss is copied to `best`, *best_loss and *best_index (its index here) updated. */
+ * below *best_loss is copied to `best`, *best_loss and *best_index (its index here) updated.
+ *
+ * `handed` holds the element count of every buffer the caller passes (see HANDED_* below; 0 for
+ * a NULL one). Before anything is touched each is compared with what this call will read or
+ * write, and so are the labels and the orders' row indices; on any mismatch nothing is done and
+ * the call returns -1. The Python side checks the same first (fastpath.check_buffers), so -1
+ * means a bug there, never undefined behaviour here. */
 int train_epochs(int layers, const int *sizes, const int *acts, float **params, float **good, float **state1,
                  float **state2, float **steps, int opt, const double *opt_args, int loss, double loss_arg, int reg,
                  double reg_rate, double clip, const float *x_train, const float *y_train, const int *labels_train,
                  int n_train, const float *x_test, const float *y_test, const int *labels_test, int n_test,
                  int target_dim, int batch, int epochs, const long long *orders, const double *lrs, int acc_mode,
-                 double threshold, double *results, float **best, double *best_loss, int *best_index) {
+                 double threshold, double *results, float **best, double *best_loss, int *best_index,
+                 const long long *handed) {
+    if (!handed_sizes_fit(layers, sizes, opt, opt_args, loss, state1, state2, steps, y_train, labels_train, n_train,
+                          y_test, labels_test, n_test, target_dim, batch, epochs, orders, handed))
+        return -1;
+    if (!indices_fit(loss, labels_train, n_train, labels_test, n_test, sizes[layers], orders, epochs))
+        return -1;
     Net net = {layers, sizes, acts, params, 0};
     int n_params = 2 * layers;
     int *counts = malloc(sizeof(int) * n_params);
