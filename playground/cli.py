@@ -151,8 +151,7 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from playground.core.devices import default_threads
-    from playground.core.project import save_project
-    from playground.core.rundir import write_run
+    from playground.core.run_folder import RunFolderLock
     from playground.core.training import Trainer
 
     torch.set_num_threads(args.threads or default_threads())
@@ -161,6 +160,26 @@ def _train(args: argparse.Namespace) -> int:
         trainer.load_state(state)
         if not args.quiet:
             print(f"resuming from epoch {trainer.epoch}", file=sys.stderr)
+    with RunFolderLock(output):
+        last, interrupted, metrics = _train_into(trainer, project, output, args)
+    if interrupted:
+        print(f"interrupted at epoch {trainer.epoch}; the run so far is in {output}", file=sys.stderr)
+        return 130
+    if last is not None and last.kind == "diverged":
+        print(f"error: {last.message} The run is in {output}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.quiet:
+        print(f"trained {metrics['epochs']} epochs in {metrics['seconds']:.1f} s: {_summary(metrics)}; "
+              f"run written to {output}")
+    return 0
+
+
+def _train_into(trainer, project, output: Path, args: argparse.Namespace):
+    """Train (checkpointing into `output` every N epochs), then write the run folder whole.
+    Returns (the last snapshot, whether Ctrl+C interrupted it, the metrics written)."""
+    from playground.core.project import save_project
+    from playground.core.rundir import write_run
+
     progress = _Progress(project.training.epochs, quiet=args.quiet)
     every = args.checkpoint_every
 
@@ -179,16 +198,7 @@ def _train(args: argparse.Namespace) -> int:
     if last is not None and last.kind == "diverged":
         metrics["diverged"] = last.message
     write_run(output, project, trainer.state_dict(), trainer.history, metrics, trainer.state())
-    if interrupted:
-        print(f"interrupted at epoch {trainer.epoch}; the run so far is in {output}", file=sys.stderr)
-        return 130
-    if last is not None and last.kind == "diverged":
-        print(f"error: {last.message} The run is in {output}.", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if not args.quiet:
-        print(f"trained {metrics['epochs']} epochs in {metrics['seconds']:.1f} s: {_summary(metrics)}; "
-              f"run written to {output}")
-    return 0
+    return last, interrupted, metrics
 
 
 def _summary(metrics: dict) -> str:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from playground.core.errors import PlaygroundError
+from playground.core.user_files import read_capped
 
 MAX_JSON_BYTES = 16 * 2**20
 MAX_DEPTH = 64
+#: Digits an integer may have (Python refuses to convert more than 4,300; no setting needs 100).
+MAX_DIGITS = 100
 
 
 def _default_mode() -> int:
@@ -25,25 +29,10 @@ NEW_FILE_MODE = _default_mode()
 
 
 def read_json(path: str | os.PathLike, what: str = "project") -> Any:
-    """Parse a JSON file; any problem (missing, too big, binary, malformed, NaN, too deep) is a
-    PlaygroundError naming the file and the problem. Checks the size before reading."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise PlaygroundError(f"{path}: no such file") from None
-    except OSError as err:
-        raise PlaygroundError(f"{path}: cannot read ({err.strerror})") from None
-    if path.is_dir():
-        raise PlaygroundError(f"{path}: is a folder, not a {what} file")
-    if size > MAX_JSON_BYTES:
-        raise PlaygroundError(f"{path}: {size:,} bytes is too large for a {what} file "
-                              f"(at most {MAX_JSON_BYTES:,})")
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise PlaygroundError(f"{path}: cannot read ({err.strerror})") from None
-    return parse_json(raw, str(path), what)
+    """Parse a JSON file; any problem (missing, not a regular file, too big, binary, malformed,
+    NaN, too deep, numbers that overflow or have absurdly many digits, text that is not valid
+    Unicode) is a PlaygroundError naming the file and the problem."""
+    return parse_json(read_capped(path, MAX_JSON_BYTES, f"{what} file"), str(path), what)
 
 
 def parse_json(raw: bytes, name: str, what: str = "project") -> Any:
@@ -60,13 +49,46 @@ def parse_json(raw: bytes, name: str, what: str = "project") -> Any:
     def reject_constant(token: str) -> Any:
         raise PlaygroundError(f"{name}: contains {token}, which is not a valid number in a {what} file")
 
+    def integer(token: str) -> int:
+        if len(token.lstrip("-")) > MAX_DIGITS:
+            raise PlaygroundError(f"{name}: contains an integer of {len(token.lstrip('-')):,} digits; numbers in "
+                                  f"a {what} file have at most {MAX_DIGITS}")
+        return int(token)
+
+    def real(token: str) -> float:
+        value = float(token)
+        if not math.isfinite(value):
+            raise PlaygroundError(f"{name}: contains {token[:40]}, which is too large for a number "
+                                  "(it overflows to infinity)")
+        return value
+
     try:
-        return json.loads(text, parse_constant=reject_constant)
+        value = json.loads(text, parse_constant=reject_constant, parse_int=integer, parse_float=real)
     except json.JSONDecodeError as err:
         raise PlaygroundError(f"{name}: not valid JSON ({err.msg} at line {err.lineno}, "
                               f"column {err.colno})") from None
     except RecursionError:
         raise PlaygroundError(f"{name}: nested too deeply") from None
+    _check_text(value, name)
+    return value
+
+
+def _check_text(value: Any, name: str, where: str = "") -> None:
+    """Refuse strings that are not valid Unicode (a lone surrogate such as "\\ud800" parses as
+    JSON but can never be written back as UTF-8)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PlaygroundError(f"{name}: {where or 'a text'} contains an invalid character (a lone "
+                                  "surrogate such as \\ud800); text must be valid Unicode") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, name, f"a key in {where}" if where else "a key")
+            _check_text(item, name, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_text(item, name, f"{where}[{i}]")
 
 
 def _check_depth(text: str, name: str) -> None:

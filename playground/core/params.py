@@ -31,6 +31,7 @@ class Param:
     choices: tuple[str, ...] = ()
     ref: str = ""
     low_exclusive: bool = False
+    at_most: str = ""   # the name of another parameter of the entry this one may not exceed
 
     def range_text(self) -> str:
         """The valid range in words, for messages and tooltips."""
@@ -168,6 +169,10 @@ def validate_params(entry: Entry, raw: Mapping[str, Any], path: str,
     for p in entry.params:
         sub = f"{path}.{p.name}" if path else p.name
         out[p.name] = validate_value(p, raw[p.name], sub) if p.name in raw else p.default
+    for p in entry.params:
+        if p.at_most and out[p.name] > out[p.at_most]:
+            raise ValidationError(f"{path}.{p.name}" if path else p.name,
+                                  f"must be ≤ {p.at_most} ({out[p.at_most]:g}), not {out[p.name]:g}")
     return out
 
 

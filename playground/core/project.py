@@ -18,6 +18,7 @@ from typing import Any
 from playground.core.errors import PlaygroundError
 from playground.core.jsonfile import read_json, write_atomic, write_json
 from playground.core.spec import Project
+from playground.core.user_files import read_capped
 
 STATE_FORMAT = "neural-playground-state"
 MAX_STATE_BYTES = 4 * 2**30
@@ -104,13 +105,7 @@ def read_safetensors(path: str | os.PathLike, max_bytes: int) -> tuple[dict, dic
     from safetensors.torch import load
 
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise PlaygroundError(f"{path.name}: no such file beside the project") from None
-    if size > max_bytes:
-        raise PlaygroundError(f"{path.name}: {size:,} bytes is more than the {max_bytes:,} allowed")
-    raw = path.read_bytes()
+    raw = read_capped(path, max_bytes, "weights file")
     if len(raw) < 8:
         raise PlaygroundError(f"{path.name}: truncated (not a safetensors file)")
     header_len = int.from_bytes(raw[:8], "little")

@@ -128,7 +128,7 @@ INITIALIZERS: dict[str, Entry] = {e.name: e for e in [
           (Param("value", "float", 0.0, "the constant", low=-1e6, high=1e6),),
           extra={"code": "nn.init.constant_({t}, {value!r})", "needs_matrix": False}),
     Entry("uniform", "Uniform", "Uniform in [low, high].", "w ~ U(low, high)",
-          (Param("low", "float", -0.05, "lower bound", low=-1e6, high=1e6),
+          (Param("low", "float", -0.05, "lower bound", low=-1e6, high=1e6, at_most="high"),
            Param("high", "float", 0.05, "upper bound", low=-1e6, high=1e6)),
           extra={"code": "nn.init.uniform_({t}, {low!r}, {high!r})", "needs_matrix": False}),
     Entry("normal", "Normal", "Gaussian with the given mean and standard deviation.", "w ~ N(μ, σ²)",

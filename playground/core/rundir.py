@@ -6,7 +6,7 @@
     history.csv        one row of metrics per epoch
     metrics.json       the final metrics (epochs, train_loss, test_loss, seconds, accuracy...)
 
-Every file is written atomically; weights are read only through safetensors (never unpickled)
+The folder is written whole or not at all, by one process at a time (core.run_folder); weights are read only through safetensors (never unpickled)
 and checked against the model the project describes.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from playground.core.data import Dataset, make_dataset
 from playground.core.errors import PlaygroundError
 from playground.core.jsonfile import write_atomic, write_json
 from playground.core.project import load_project, read_safetensors, save_project
+from playground.core.run_folder import replace_folder
 from playground.core.shapes import analyze, output_activation
 from playground.core.spec import Project
 from playground.core.training import HISTORY_FIELDS, Snapshot
@@ -78,13 +80,23 @@ def history_csv(history: Sequence[Snapshot]) -> str:
 
 def write_run(folder: str | os.PathLike, project: Project, weights: dict[str, torch.Tensor],
               history: Sequence[Snapshot], metrics: dict, training_state=None) -> None:
-    """Write the run folder; with `training_state`, project.json can be trained on (resumed)."""
+    """Write the run folder whole or not at all (core.run_folder.replace_folder; checkpoints
+    already in it are kept); with `training_state`, project.json can be trained on (resumed).
+    Non-finite metrics are written as null."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_weights(weights, folder / "model.safetensors", project)
-    write_atomic(folder / "history.csv", history_csv(history).encode())
-    write_json(folder / "metrics.json", metrics)
-    save_project(project, folder / "project.json", training_state)  # last: then the folder is complete
+
+    def fill(partial: Path) -> None:
+        save_weights(weights, partial / "model.safetensors", project)
+        write_atomic(partial / "history.csv", history_csv(history).encode())
+        write_json(partial / "metrics.json", {k: _finite_or_none(v) for k, v in metrics.items()})
+        save_project(project, partial / "project.json", training_state)
+
+    keep = [p.name for p in folder.glob("checkpoint*")] if folder.is_dir() else []
+    replace_folder(folder, fill, keep)
+
+
+def _finite_or_none(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 @dataclass

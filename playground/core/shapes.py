@@ -7,11 +7,11 @@ encoded for the chosen output and loss, and estimates the memory training will t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.layers import LAYERS, Shape, describe_shape
+from playground.core.memory import human_bytes, memory_limit_bytes
 from playground.core.spec import ModelSpec, Project, TrainSpec
 
 #: How targets are encoded for the loss, decided by the output layer and the loss:
@@ -182,15 +182,6 @@ def estimate_training_bytes(analysis: Analysis, training: TrainSpec, samples: in
     return BYTES_PER_VALUE * (PARAM_COPIES * analysis.total_params + 3 * batch * activations + 2 * data)
 
 
-def memory_limit_bytes(fraction: float = 0.5) -> int:
-    """A fraction of the machine's physical memory (the default budget for one training run)."""
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        total = 8 * 2**30
-    return int(total * fraction)
-
-
 def check_memory(project: Project, analysis: Analysis, limit: int | None = None) -> None:
     """Refuse, before anything is allocated, a run whose estimate exceeds the limit."""
     limit = memory_limit_bytes() if limit is None else limit
@@ -204,8 +195,8 @@ def check_memory(project: Project, analysis: Analysis, limit: int | None = None)
             raise ValidationError("data.path", str(err)) from None
     need = estimate_training_bytes(analysis, project.training, samples)
     if need > limit:
-        raise ValidationError("model", f"training would need about {_human(need)} "
-                              f"({analysis.total_params:,} parameters), more than the {_human(limit)} "
+        raise ValidationError("model", f"training would need about {human_bytes(need)} "
+                              f"({analysis.total_params:,} parameters), more than the {human_bytes(limit)} "
                               "allowed: make the layers smaller or the batch smaller")
 
 
@@ -216,9 +207,3 @@ def _numel(shape: Shape) -> int:
     return n
 
 
-def _human(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} PiB"

@@ -62,7 +62,7 @@ def test_mnist_npz_loads(tmp_path):
     (lambda b: b + b"\x00", "data after"),
     (lambda b: b"\x00\x01" + b[2:], "wrong magic number"),
     (lambda b: b[:2] + b"\x42" + b[3:], "wrong magic number"),
-    (lambda b: b[:4] + struct.pack(">I", 10**9) + b[8:], "over the limit"),
+    (lambda b: b[:4] + struct.pack(">I", 10**9) + b[8:], "more than the data budget"),
     (lambda b: b[:4] + struct.pack(">I", 13) + b[8:], "truncated"),
     (lambda b: b[:2], "truncated"),
 ])
@@ -78,7 +78,7 @@ def test_a_gzip_bomb_is_refused_by_its_declared_size(tmp_path):
     header = bytes([0, 0, 8, 1]) + struct.pack(">I", 2**31)
     path = tmp_path / "bomb.gz"
     path.write_bytes(gzip.compress(header + b"\x00" * 2**20))
-    with pytest.raises(PlaygroundError, match="over the limit"):
+    with pytest.raises(PlaygroundError, match="more than the data budget"):
         read_idx(path, LIMIT)
 
 
@@ -122,7 +122,7 @@ def test_npz_declaring_a_huge_array_is_refused_before_reading(tmp_path):
     np.lib.format.write_array_header_1_0(stream, header)
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("x.npy", stream.getvalue() + b"\x00" * 24)
-    with pytest.raises(PlaygroundError, match="over the limit"):
+    with pytest.raises(PlaygroundError, match="more than the data budget"):
         read_npz(path, ("x",), LIMIT)
 
 
@@ -217,6 +217,42 @@ def test_bad_csv_files_say_what_is_wrong(tmp_path, text, target, task, words):
         table.encode(table.read_csv(path), target, [], task)
 
 
+@pytest.mark.parametrize("cells,words", [
+    (["1", "2", "hello", "4", "5"], "row 4, column 'a' is 'hello', but the column is mostly numbers"),
+    (["1", "", "3", "4", "5"], "row 3, column 'a' is empty"),
+    (["red", "", "blue", "red", "red"], "row 3, column 'a' is empty"),
+    (["red", "1", "blue", "2", "3"], "row 2, column 'a' is 'red', but the column is mostly numbers"),
+    ([f"word{i}" for i in range(150)], "more than 100 different values"),
+    (["1", "inf", "3"], "row 3, column 'a' is 'inf'; only finite"),
+])
+def test_a_column_is_numeric_or_categorical_by_the_stated_rule(tmp_path, cells, words):
+    labels = [str(i % 2) for i in range(len(cells))]
+    path = write(tmp_path, "a,y\n" + "".join(f"{c},{y}\n" for c, y in zip(cells, labels)))
+    with pytest.raises(PlaygroundError, match=words):
+        table.encode(table.read_csv(path), "y", [], "classification")
+
+
+def test_mostly_text_columns_are_categories_numbers_included(tmp_path):
+    path = write(tmp_path, "size,y\nS,0\nM,1\nL,0\n42,1\nS,0\n")
+    encoded = table.encode(table.read_csv(path), "y", [], "classification")
+    assert encoded.feature_names == ["size=42", "size=L", "size=M", "size=S"]
+    assert encoded.x[3].tolist() == [1, 0, 0, 0]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=6, max_size=40), st.data())
+def test_one_text_cell_among_numbers_is_named_wherever_it_is(tmp_path, numbers, data):
+    at = data.draw(st.integers(0, len(numbers) - 1))
+    word = data.draw(st.sampled_from(["hello", "n/a", "?", "1,5", "--"]))
+    cells = [repr(v) for v in numbers]
+    cells[at] = word
+    text = "a;y\n" + "".join(f"{c};{i % 2}\n" for i, c in enumerate(cells))
+    path = write(tmp_path, text)
+    with pytest.raises(PlaygroundError) as err:
+        table.encode(table.read_csv(path), "y", [], "classification")
+    assert f"row {at + 2}, column 'a' is {word!r}" in str(err.value)
+
+
 def test_binary_and_non_utf8_files_are_not_csv(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"\xff\xfe\x00a\x00")
@@ -309,8 +345,8 @@ def test_bad_image_folders_say_what_is_wrong(tmp_path):
     (lonely / "only").mkdir(parents=True)
     with pytest.raises(PlaygroundError, match="at least two sub-folders"):
         images.load_image_folder(lonely)
-    with pytest.raises(PlaygroundError, match="over the limit"):
-        images.load_image_folder(image_folder(tmp_path / "big"), size=512, channels=3, limit=1000)
+    with pytest.raises(PlaygroundError, match="more than the data budget"):
+        images.load_image_folder(image_folder(tmp_path / "big"), size=512, channels=3, budget=1000)
 
 
 def test_zip_and_gzip_damage_found_by_fuzzing_is_our_error(tmp_path):

@@ -1,8 +1,10 @@
 """Readers of data files a person hands us: MNIST-format IDX files (gzipped or not), `.npz`
-archives, CIFAR-10 binary batches. Each one checks the declared sizes against the file and against
-a memory limit *before* it allocates, and fails with `PlaygroundError` and a plain message on
-anything malformed: truncated or trailing data, a wrong magic number, huge declared sizes, object
-arrays, a pickle or a zip in disguise. Nothing is ever unpickled (`np.load(allow_pickle=False)`)."""
+archives, CIFAR-10 binary batches. Each one opens only regular files (core.user_files), checks
+the declared sizes against the file and the *decoded* size against the data budget
+(core.memory: the values plus their float32 training copy) *before* it decompresses or
+allocates, and fails with `PlaygroundError` and a plain message on anything malformed: truncated
+or trailing data, a wrong magic number, huge declared sizes (a zip or gzip bomb), object arrays,
+a pickle or a zip in disguise. Nothing is ever unpickled (`np.load(allow_pickle=False)`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from playground.core.errors import PlaygroundError
-
-#: Default ceiling for one decoded array (bytes); callers may pass a smaller one.
-MAX_ARRAY_BYTES = 2 * 2**30
+from playground.core.memory import TRAINING_COPY_BYTES, data_budget_bytes, human_bytes
+from playground.core.user_files import open_regular
 _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -30,13 +31,22 @@ def _name(path: Path) -> str:
 
 def _open(path: Path):
     """The file's bytes, decompressed on the fly if it is gzipped."""
-    try:
-        raw = path.open("rb")
-    except OSError as err:
-        raise PlaygroundError(f"{_name(path)}: cannot be read ({err.strerror or err})") from None
+    raw = open_regular(path, "data file")
     head = raw.read(2)
     raw.seek(0)
     return gzip.GzipFile(fileobj=raw, mode="rb") if head == _GZIP_MAGIC else raw
+
+
+def decoded_cost(shape: tuple[int, ...], dtype: np.dtype) -> int:
+    """Bytes an array of `shape` costs once decoded and copied to float32 for training."""
+    return int(np.prod(shape, dtype=object)) * (dtype.itemsize + TRAINING_COPY_BYTES)
+
+
+def check_budget(name: str, what: str, cost: int, budget: int) -> None:
+    if cost > budget:
+        raise PlaygroundError(f"{name}: {what} would take {human_bytes(cost)} decoded, more than the data "
+                              f"budget of {human_bytes(budget)} (PLAYGROUND_DATA_BUDGET sets another; "
+                              "or use fewer images)")
 
 
 def _read_exactly(stream, count: int, name: str, what: str) -> bytes:
@@ -55,9 +65,11 @@ def refuse_pickle(head: bytes, name: str) -> None:
                               "(it could run code). Use the format's binary or .npz version")
 
 
-def read_idx(path: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> np.ndarray:
-    """An IDX file (the MNIST format), gzipped or not, as a native-endian array."""
+def read_idx(path: str | os.PathLike, budget: int | None = None) -> np.ndarray:
+    """An IDX file (the MNIST format), gzipped or not, as a native-endian array; its declared
+    size is checked against `budget` (default: the data budget) before anything is decoded."""
     path = Path(path)
+    budget = data_budget_bytes() if budget is None else budget
     name = _name(path)
     with _open(path) as stream:
         magic = _read_exactly(stream, 4, name, "the IDX header")
@@ -70,10 +82,8 @@ def read_idx(path: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> np.ndarra
         shape = tuple(int(d) for d in dims)
         if any(d == 0 for d in shape):
             raise PlaygroundError(f"{name}: declares an empty array {shape}")
+        check_budget(name, f"the {shape} values it declares", decoded_cost(shape, dtype), budget)
         size = int(np.prod(shape, dtype=object)) * dtype.itemsize
-        if size > limit:
-            raise PlaygroundError(f"{name}: declares {shape} values ({size:,} bytes), over the limit of "
-                                  f"{limit:,} bytes")
         data = _read_exactly(stream, size, name, f"an array of {shape}")
         if stream.read(1):
             raise PlaygroundError(f"{name}: has data after the {shape} array it declares")
@@ -83,22 +93,29 @@ def read_idx(path: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> np.ndarra
     return array.astype(dtype.newbyteorder("="))
 
 
-def read_npz(path: str | os.PathLike, keys: tuple[str, ...], limit: int = MAX_ARRAY_BYTES) -> dict[str, np.ndarray]:
-    """The arrays `keys` of an `.npz` archive, each checked (shape, dtype, size) before it is read."""
+def read_npz(path: str | os.PathLike, keys: tuple[str, ...], budget: int | None = None) -> dict[str, np.ndarray]:
+    """The arrays `keys` of an `.npz` archive, each checked (shape, dtype, decoded size against
+    `budget`, default the data budget) before it is decompressed."""
     path = Path(path)
     name = _name(path)
-    try:
-        with path.open("rb") as f:
-            head = f.read(4)
-    except OSError as err:
-        raise PlaygroundError(f"{name}: cannot be read ({err.strerror or err})") from None
-    refuse_pickle(head, name)
-    if head != _ZIP_MAGIC:
-        raise PlaygroundError(f"{name}: not an .npz archive (it does not start like a zip file)")
+    budget = data_budget_bytes() if budget is None else budget
+    with open_regular(path, "data file") as raw:
+        try:
+            head = raw.read(4)
+            raw.seek(0)
+        except OSError as err:
+            raise PlaygroundError(f"{name}: cannot be read ({err.strerror or err})") from None
+        refuse_pickle(head, name)
+        if head != _ZIP_MAGIC:
+            raise PlaygroundError(f"{name}: not an .npz archive (it does not start like a zip file)")
+        return _npz_arrays(raw, name, keys, budget)
+
+
+def _npz_arrays(raw, name: str, keys: tuple[str, ...], budget: int) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     total = 0
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(raw) as archive:
             members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
             missing = [k for k in keys if k not in members]
             if missing:
@@ -108,10 +125,8 @@ def read_npz(path: str | os.PathLike, keys: tuple[str, ...], limit: int = MAX_AR
                 with archive.open(members[key]) as member:
                     shape, dtype = _npy_header(member, f"{name}[{key}]")
                     size = int(np.prod(shape, dtype=object)) * dtype.itemsize
-                    total += size
-                    if total > limit:
-                        raise PlaygroundError(f"{name}: its arrays need {total:,} bytes, over the limit of "
-                                              f"{limit:,} bytes")
+                    total += decoded_cost(shape, dtype)
+                    check_budget(name, f"its arrays ({', '.join(keys)})", total, budget)
                     data = _read_exactly(member, size, f"{name}[{key}]", f"an array of {shape}")
                     if member.read(1):
                         raise PlaygroundError(f"{name}[{key}]: has data after the {shape} array it declares")
@@ -147,16 +162,4 @@ def _npy_header(stream, name: str) -> tuple[tuple[int, ...], np.dtype]:
     if len(shape) > 5 or any(not isinstance(d, int) or d < 0 for d in shape):
         raise PlaygroundError(f"{name}: declares an impossible shape {shape}")
     return tuple(shape), dtype
-
-
-def read_bytes_limited(path: Path, limit: int) -> bytes:
-    """A whole (small) file, refused if larger than `limit`."""
-    name = _name(path)
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise PlaygroundError(f"{name}: {size:,} bytes, over the limit of {limit:,} bytes")
-        return path.read_bytes()
-    except OSError as err:
-        raise PlaygroundError(f"{name}: cannot be read ({err.strerror or err})") from None
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.core.data.files import MAX_ARRAY_BYTES, read_bytes_limited, read_idx, read_npz, refuse_pickle
+from playground.core.data.files import check_budget, decoded_cost, read_idx, read_npz, refuse_pickle
 from playground.core.errors import PlaygroundError
+from playground.core.memory import data_budget_bytes
+from playground.core.user_files import check_folder, list_folder, open_regular, read_capped
 
 DIGITS = Path(__file__).resolve().parents[3] / "assets" / "data" / "digits.npz"
 MNIST_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
@@ -68,22 +70,26 @@ def _images(images: np.ndarray, name: str, channels_last: bool) -> np.ndarray:
     return np.ascontiguousarray(images)
 
 
-def load_mnist_format(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> ImageArrays:
-    """A folder with the four MNIST IDX files (optionally .gz), or an .npz of them."""
+def load_mnist_format(source: str | os.PathLike, budget: int | None = None) -> ImageArrays:
+    """A folder with the four MNIST IDX files (optionally .gz), or an .npz of them; all of it
+    within `budget` bytes decoded (default: the data budget)."""
     source = Path(source)
-    if source.is_file():
-        arrays = read_npz(source, tuple(MNIST_FILES), limit)
+    budget = data_budget_bytes() if budget is None else budget
+    if source.exists() and not source.is_dir():
+        arrays = read_npz(source, tuple(MNIST_FILES), budget)
     elif source.is_dir():
+        check_folder(source, "MNIST-format folder")
         arrays = {}
         for key, stem in MNIST_FILES.items():
             candidates = [source / stem, source / f"{stem}.gz"] + [source / stem.replace("-idx", ".idx"),
                                                                     source / f"{stem.replace('-idx', '.idx')}.gz"]
-            found = next((c for c in candidates if c.is_file()), None)
+            found = next((c for c in candidates if c.exists()), None)
             if found is None:
                 raise PlaygroundError(f"{source}: has no {stem}[.gz]; put the four MNIST-format files "
                                       f"({', '.join(MNIST_FILES.values())}) in this folder, or (online) "
                                       "run `playground download mnist` (or fashion-mnist, kmnist)")
-            arrays[key] = read_idx(found, limit)
+            arrays[key] = read_idx(found, budget)
+            budget -= decoded_cost(arrays[key].shape, arrays[key].dtype)
     else:
         raise PlaygroundError(f"{source}: no such file or folder; choose the folder with the MNIST-format "
                               "IDX files, or an .npz with x_train, y_train, x_test, y_test")
@@ -97,7 +103,7 @@ def load_mnist_format(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -
 
 
 def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    data = read_bytes_limited(path, 64 * CIFAR_RECORD * 10_000)
+    data = read_capped(path, 64 * CIFAR_RECORD * 10_000, "CIFAR-10 batch")
     refuse_pickle(data[:2], path.name)
     if not data or len(data) % CIFAR_RECORD:
         raise PlaygroundError(f"{path.name}: {len(data):,} bytes is not a whole number of CIFAR-10 records "
@@ -109,11 +115,13 @@ def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return records[:, 1:].reshape(-1, 3, 32, 32), labels
 
 
-def load_cifar10(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> ImageArrays:
-    """The CIFAR-10 binary version (folder with data_batch_1.bin … test_batch.bin), or an .npz."""
+def load_cifar10(source: str | os.PathLike, budget: int | None = None) -> ImageArrays:
+    """The CIFAR-10 binary version (folder with data_batch_1.bin … test_batch.bin), or an .npz;
+    all of it within `budget` bytes decoded (default: the data budget)."""
     source = Path(source)
-    if source.is_file():
-        arrays = read_npz(source, tuple(MNIST_FILES), limit)
+    budget = data_budget_bytes() if budget is None else budget
+    if source.exists() and not source.is_dir():
+        arrays = read_npz(source, tuple(MNIST_FILES), budget)
         x_train = _images(arrays["x_train"], f"{source.name} (training images)", channels_last=True)
         x_test = _images(arrays["x_test"], f"{source.name} (test images)", channels_last=True)
         return ImageArrays(x_train, _labels(arrays["y_train"].reshape(-1), len(x_train), source.name),
@@ -121,8 +129,9 @@ def load_cifar10(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> Ima
     if not source.is_dir():
         raise PlaygroundError(f"{source}: no such file or folder; choose the cifar-10-batches-bin folder "
                               "or an .npz with x_train, y_train, x_test, y_test")
+    check_folder(source, "CIFAR-10 folder")
     if (source / "cifar-10-batches-bin").is_dir():
-        source = source / "cifar-10-batches-bin"
+        source = check_folder(source / "cifar-10-batches-bin", "CIFAR-10 folder")
     if not (source / CIFAR_TEST).is_file():
         if (source / "data_batch_1").is_file() or (source / "test_batch").is_file():
             raise PlaygroundError(f"{source}: these are CIFAR-10's python batches, which are pickles; Neural "
@@ -131,7 +140,10 @@ def load_cifar10(source: str | os.PathLike, limit: int = MAX_ARRAY_BYTES) -> Ima
         raise PlaygroundError(f"{source}: has no {CIFAR_TEST}; choose the folder with CIFAR-10's binary "
                               f"batches ({', '.join(CIFAR_TRAIN)}, {CIFAR_TEST}), or (online) run "
                               "`playground download cifar10`")
-    batches = [_cifar_batch(source / name) for name in CIFAR_TRAIN if (source / name).is_file()]
+    present = [source / name for name in [*CIFAR_TRAIN, CIFAR_TEST] if (source / name).exists()]
+    cost = sum(p.stat().st_size // CIFAR_RECORD * decoded_cost((CIFAR_RECORD,), np.dtype(np.uint8)) for p in present)
+    check_budget(source.name, f"{len(present)} batches", cost, budget)
+    batches = [_cifar_batch(source / name) for name in CIFAR_TRAIN if (source / name).exists()]
     if not batches:
         raise PlaygroundError(f"{source}: has no training batch (data_batch_1.bin …)")
     x_test, y_test = _cifar_batch(source / CIFAR_TEST)
@@ -145,18 +157,17 @@ MAX_IMAGE_PIXELS = 40_000_000
 
 
 def load_image_folder(folder: str | os.PathLike, size: int = 28, channels: int = 1,
-                      limit: int = MAX_ARRAY_BYTES) -> ImageArrays:
+                      budget: int | None = None) -> ImageArrays:
     """One sub-folder per class with PNG or JPEG images, each resized to size×size, grey (1
     channel) or colour (3). Every file is checked (readable, a real image, not huge) first."""
-    from PIL import Image, UnidentifiedImageError
-
     folder = Path(folder)
+    budget = data_budget_bytes() if budget is None else budget
     if not folder.is_dir():
         raise PlaygroundError(f"{folder}: no such folder; choose a folder with one sub-folder of images per class")
-    classes = sorted(d.name for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
+    classes = [d.name for d in list_folder(folder) if d.is_dir() and not d.name.startswith(".")]
     files: list[tuple[Path, int]] = []
     for label, name in enumerate(classes):
-        found = sorted(f for f in (folder / name).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file())
+        found = [f for f in list_folder(folder / name) if f.suffix.lower() in IMAGE_SUFFIXES and f.is_file()]
         files += [(f, label) for f in found]
         if len(files) > MAX_IMAGE_FILES:
             raise PlaygroundError(f"{folder}: more than {MAX_IMAGE_FILES:,} images")
@@ -164,24 +175,30 @@ def load_image_folder(folder: str | os.PathLike, size: int = 28, channels: int =
     if len(used) < 2:
         raise PlaygroundError(f"{folder}: needs at least two sub-folders (one per class) with PNG or JPEG "
                               f"images; found {len(used)} with images")
-    need = len(files) * channels * size * size
-    if need > limit:
-        raise PlaygroundError(f"{folder}: {len(files):,} images of {channels}×{size}×{size} need {need:,} bytes, "
-                              f"over the limit of {limit:,}")
+    check_budget(folder.name, f"{len(files):,} images of {channels}×{size}×{size}",
+                 decoded_cost((len(files), channels, size, size), np.dtype(np.uint8)), budget)
     images = np.empty((len(files), channels, size, size), dtype=np.uint8)
     mode = "L" if channels == 1 else "RGB"
     for i, (path, _) in enumerate(files):
-        with path.open("rb") as f:
+        with open_regular(path, "image") as f:
             refuse_pickle(f.read(2), path.name)
-        try:
-            with Image.open(path) as image:
-                if image.width * image.height > MAX_IMAGE_PIXELS:
-                    raise PlaygroundError(f"{path.name}: {image.width}×{image.height} pixels is too large an image")
-                pixels = image.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
-                array = np.asarray(pixels, dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
-            raise PlaygroundError(f"{path.parent.name}/{path.name}: not a readable PNG or JPEG image "
-                                  f"({type(err).__name__})") from None
-        images[i] = array[None] if channels == 1 else array.transpose(2, 0, 1)
+            f.seek(0)
+            images[i] = _decoded_image(f, path, size, mode)
     labels = np.array([label for _, label in files], dtype=np.int64)
     return ImageArrays(images, labels, None, None, 255.0, tuple(classes))
+
+
+def _decoded_image(stream, path: Path, size: int, mode: str) -> np.ndarray:
+    """One image file as a channels × size × size uint8 array."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(stream) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise PlaygroundError(f"{path.name}: {image.width}×{image.height} pixels is too large an image")
+            pixels = image.convert(mode).resize((size, size), Image.Resampling.BILINEAR)
+            array = np.asarray(pixels, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as err:
+        raise PlaygroundError(f"{path.parent.name}/{path.name}: not a readable PNG or JPEG image "
+                              f"({type(err).__name__})") from None
+    return array[None] if mode == "L" else array.transpose(2, 0, 1)
