@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _open_window(project: str | None = None, startup_probe: bool = False) -> int:
-    if project is not None and not Path(project).is_file():
+    if project is not None and not Path(project).exists():  # anything else is a message in the window
         raise PlaygroundError(f"{project}: no such project file (or command; see 'playground --help')")
     if (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):

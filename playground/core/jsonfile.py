@@ -145,5 +145,11 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         pass
 
 
+def json_bytes(value: Any) -> bytes:
+    """`value` as the app writes JSON (UTF-8, indented); ValueError or UnicodeEncodeError when it
+    holds what JSON cannot (NaN, infinity, a lone surrogate)."""
+    return (json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode()
+
+
 def write_json(path: str | os.PathLike, value: Any) -> None:
-    write_atomic(path, (json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode())
+    write_atomic(path, json_bytes(value))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.errors import PlaygroundError
-from playground.core.jsonfile import read_json, write_atomic, write_json
+from playground.core.jsonfile import json_bytes, read_json, write_atomic
 from playground.core.spec import Project
 from playground.core.user_files import read_capped
 
@@ -41,14 +41,16 @@ def save_project(project: Project, path: str | os.PathLike, state: Any = None) -
     path = Path(path)
     raw = project.to_dict()
     raw.pop("state", None)
+    data = name = None
     if state is not None:
         data = state_bytes(state)
-        digest = hashlib.sha256(data).hexdigest()[:12]
-        name = f"{path.stem}.{digest}.state.safetensors"
-        write_atomic(path.with_name(name), data)
+        name = f"{path.stem}.{hashlib.sha256(data).hexdigest()[:12]}.state.safetensors"
         raw["state"] = {"file": name, "epoch": int(state.meta.get("epoch", 0))}
-    write_json(path, raw)
-    _remove_stale_states(path, raw.get("state", {}).get("file"))
+    text = json_bytes(raw)  # before anything is written: a value JSON cannot hold writes nothing
+    if data is not None:
+        write_atomic(path.with_name(name), data)
+    write_atomic(path, text)
+    _remove_stale_states(path, name)
 
 
 def _remove_stale_states(path: Path, keep: str | None) -> None:

@@ -37,6 +37,7 @@ class Analysis:
     encoding: str | None = None
     error: ValidationError | None = None
     error_layer: int | None = None
+    pending: bool = False     # the data file is still being read (see data.sources.cached_only)
 
     @property
     def ok(self) -> bool:
@@ -138,10 +139,12 @@ def analyze_model(model: ModelSpec, input_shape: Shape) -> Analysis:
 
 def analyze(project: Project) -> Analysis:
     """Shapes of every layer and the label encoding, or the first error (see `Analysis.error`)."""
-    from playground.core.data.sources import data_info
+    from playground.core.data.sources import DataNotRead, data_info
 
     try:
         info = data_info(project.data)
+    except DataNotRead as err:
+        return Analysis((), error=ValidationError("data.path", f"{err}…"), pending=True)
     except PlaygroundError as err:
         analysis = Analysis(())
         analysis.error = err if isinstance(err, ValidationError) else ValidationError("data.path", str(err))

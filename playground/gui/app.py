@@ -29,6 +29,22 @@ def app_icon():
     return icon
 
 
+def _report_in(window):
+    """An exception that escapes a slot on the GUI thread: printed, and shown in the window's
+    message bar; the app goes on (its unsaved work is still there to save)."""
+    import traceback
+
+    def report(kind, value, trace) -> None:
+        traceback.print_exception(kind, value, trace)
+        try:
+            window.show_message(f"Internal error: {kind.__name__}: {value}. Your work is still here; "
+                                "save it, and please report this.", error=True)
+        except Exception:  # noqa: BLE001 - the window itself is gone: the print above is all there is
+            pass
+
+    return report
+
+
 def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
     """Open the window (with `project`, if given) and run until it closes. `startup_probe`
     (for `playground bench --startup`): print "shown" once the window has been painted, then close."""
@@ -45,6 +61,7 @@ def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
     app.setWindowIcon(app_icon())
     collector = collect_garbage_in_gui_thread()
     window = MainWindow(project_path=project)
+    sys.excepthook = _report_in(window)
     window.show()
     if startup_probe:
         from PySide6.QtCore import QTimer

@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from playground.core.data.sources import DataNotRead, cached_only
 from playground.core.errors import PlaygroundError
 from playground.core.spec import Project
 
@@ -55,8 +56,12 @@ class CodeView(QWidget):
             return
         self._stale = False
         try:
-            code = training_file(self.project) if self.with_training.isChecked() else \
-                model_file(self.project, "model.pt")
+            with cached_only():  # never read a data file on the GUI thread
+                code = training_file(self.project) if self.with_training.isChecked() else \
+                    model_file(self.project, "model.pt")
+        except DataNotRead:
+            self._stale = True  # again when the data has been read (set_project comes then)
+            code = "# Reading the data file…\n"
         except PlaygroundError as err:
             code = f"# The network cannot be built yet:\n# {err}\n"
         scroll = self.text.verticalScrollBar().value()

@@ -10,17 +10,19 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer, Slot
+from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFormLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
+from playground.core.data.sources import DataNotRead, cached_only
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.formats import FORMATS
 from playground.core.project import load_project, load_state
 from playground.core.shapes import analyze, check_memory
 from playground.core.spec import LayerSpec, Project
+from playground.gui.background import BackgroundJob
 from playground.gui.canvas import NetworkEditor
 from playground.gui.code_view import CodeView
 from playground.gui.controls import DataPanel, TrainingPanel
@@ -70,14 +72,43 @@ def default_project() -> Project:
                                   "training": {}})
 
 
+DROP_HINT = ("drop a project (.json), a CSV table, an .npz, or a folder of MNIST-format files, CIFAR-10 "
+             "batches or class sub-folders of images.")
+
+
+def dropped_kind(path: Path) -> str | None:
+    """What a path dropped on the window is: "project", a data set name, or None. Looks into a
+    folder (call it off the GUI thread); an unreadable folder is a PlaygroundError."""
+    from playground.core.data import images
+    from playground.core.user_files import list_folder
+
+    suffix = path.suffix.lower()
+    if path.is_file():
+        return {".json": "project", ".csv": "csv", ".tsv": "csv", ".txt": "csv", ".npz": "mnist"}.get(suffix)
+    if not path.is_dir():
+        return None
+    entries = list_folder(path)
+    names = {p.name for p in entries}
+    if any(stem in names or f"{stem}.gz" in names for stem in images.MNIST_FILES.values()):
+        return "mnist"
+    if images.CIFAR_TEST in names or "cifar-10-batches-bin" in names or "data_batch_1" in names:
+        return "cifar10"
+    return "folder" if any(p.is_dir() for p in entries) else None
+
+
 class MainWindow(QMainWindow):
+    #: a project file was opened (path, "") or could not be (path, the message); files are read
+    #: on a background thread, so this comes after open_project has returned
+    projectOpened = Signal(str, str)
+
     def __init__(self, project_path: str | Path | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)  # projects, CSV tables and data folders dropped on the window
         self.settings = settings if settings is not None else QSettings("NeuralPlayground", "Neural Playground")
         self.document = ProjectDocument(default_project(), self)
-        self.analysis = analyze(self.document.project)
+        with cached_only():  # the window never reads a data file on its own thread
+            self.analysis = analyze(self.document.project)
         self.epoch = 0
         self.state = "idle"
         self.export_dialog: ExportDialog | None = None
@@ -94,6 +125,13 @@ class MainWindow(QMainWindow):
         self._connect()
         self.worker.set_views(self.view_request())
         self.worker.start()
+        try:
+            self._finish_start(project_path)
+        except BaseException:
+            self.worker.shutdown()  # a QThread still running when Python ends aborts the process
+            raise
+
+    def _finish_start(self, project_path: str | Path | None) -> None:
         self.resize(1280, 800)
         self._default_layout = self.saveState()  # for View ▸ Reset layout
         geometry = self.settings.value("window/geometry")
@@ -493,20 +531,29 @@ class MainWindow(QMainWindow):
             new["noise"] = 0.05
         elif path:
             new["path"] = path
-        if kind == "table":
+        if kind == "table":  # the target column is the file's last: read its header off this thread
             from playground.core.data.sources import table_columns
 
-            try:
-                columns = table_columns(path)
-            except PlaygroundError as err:
-                self.show_message(f"Could not read {path}: {err}", error=True)
-                self._show_project(self.document.project)
-                return False
-            new["target"] = columns[-1]
+            self.busy.show()
+            self.status.showMessage(f"Reading {Path(path).name}…")
+            BackgroundJob(lambda: table_columns(path), lambda columns, error:
+                          self._table_read(new, entry.title, path, columns, error), self)
+            return True
+        return self._use_data(new, entry.title)
 
+    def _table_read(self, new: dict, title: str, path: str, columns: list | None, error: str) -> None:
+        self.busy.hide()
+        self.status.clearMessage()
+        if error:
+            self.show_message(f"Could not read {path}: {error}", error=True)
+            self._show_project(self.document.project)
+            return
+        self._use_data({**new, "target": columns[-1]}, title)
+
+    def _use_data(self, new: dict, title: str) -> bool:
         def mutate(raw: dict) -> None:
             raw["data"] = new
-        return self.apply(mutate, f"Use the {entry.title} data set")
+        return self.apply(mutate, f"Use the {title} data set")
 
     def ask_data_path(self, name: str) -> str:
         """Ask for a data set's file or folder (tests replace this); "" when cancelled."""
@@ -622,23 +669,37 @@ class MainWindow(QMainWindow):
 
     # ================================================================ reacting to changes
 
+    def _analyze(self, project: Project) -> None:
+        """Shapes, label encoding and the memory check of `project`, from data already in memory:
+        a data file not read yet leaves the analysis pending (the training thread reads it)."""
+        with cached_only():
+            self.analysis = analyze(project)
+            if self.analysis.ok:
+                try:
+                    check_memory(project, self.analysis)
+                except ValidationError as err:
+                    self.analysis.error, self.analysis.error_layer = err, None
+            self._show_project(project)
+        for action in (self.play_action, self.step_action, self.reset_action, self.export_action):
+            action.setEnabled(self.analysis.ok)
+
     @Slot(object, object)
     def _document_changed(self, old: Project | None, new: Project) -> None:
-        self.analysis = analyze(new)
-        if self.analysis.ok:
-            try:
-                check_memory(new, self.analysis)
-            except ValidationError as err:
-                self.analysis.error, self.analysis.error_layer = err, None
-        self._show_project(new)
-        ok = self.analysis.ok
-        for action in (self.play_action, self.step_action, self.reset_action, self.export_action):
-            action.setEnabled(ok)
-        if not ok:
+        self._analyze(new)
+        if self.analysis.pending:
+            self.worker.pause()
+            self.busy.show()
+            self.status.showMessage(f"Loading {new.data.dataset}…")
+            self._configure_worker(old, new)  # it reads the data; then _data_ready analyzes again
+            return
+        if not self.analysis.ok:
             self.worker.pause()
             self.show_message(f"Training is off until this is fixed: {self.analysis.error}", error=True)
             return
         self.banner.hide()
+        self._configure_worker(old, new)
+
+    def _configure_worker(self, old: Project | None, new: Project) -> None:
         # against what the worker trains now (edits that left the project invalid never reached it)
         data_changed = self._configured_data is None or self._configured_data != new.data
         self._configured_data = new.data
@@ -648,6 +709,21 @@ class MainWindow(QMainWindow):
             self.busy.show()
             self.status.showMessage(f"Loading {new.data.dataset}…")
         self.worker.configure(new, keep_weights=keep, data_changed=data_changed, state=state)
+
+    def _analysis_after_reading(self, error: str = "") -> None:
+        """The training thread has read the data (or failed to): analyze what was pending."""
+        if not self.analysis.pending:
+            return
+        self._analyze(self.document.project)
+        if self.analysis.pending:  # the file itself could not be read: say so, keep training off
+            self.analysis.pending = False
+            self.analysis.error = ValidationError("data.path", error or "the data could not be read")
+            for action in (self.play_action, self.step_action, self.reset_action, self.export_action):
+                action.setEnabled(False)
+        if not self.analysis.ok:
+            self.show_message(f"Training is off until this is fixed: {self.analysis.error}", error=True)
+        elif not error:
+            self.banner.hide()
 
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
@@ -662,8 +738,9 @@ class MainWindow(QMainWindow):
             from playground.core.data.sources import table_columns
 
             try:
-                columns = table_columns(project.data.path)
-            except PlaygroundError:
+                with cached_only():
+                    columns = table_columns(project.data.path)
+            except PlaygroundError:  # DataNotRead too: the columns come once the file is read
                 columns = []
         self.data_panel.set_project(project, columns)
         self.training_panel.set_project(project)
@@ -805,7 +882,10 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_ready(self, data) -> None:
-        if self.export_action.isEnabled():  # (an export shows the same indicator until it ends)
+        self._analysis_after_reading()
+        if self.status.currentMessage().startswith("Loading"):
+            self.status.clearMessage()
+        if self.export_action.isEnabled() or not self.analysis.ok:  # (an export keeps it until it ends)
             self.busy.hide()
         if data.kind == "plane" or data.axes is not None:
             self.data_views.setCurrentWidget(self.boundary)
@@ -831,8 +911,11 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _training_failed(self, message: str) -> None:
-        if self.export_action.isEnabled():
+        self._analysis_after_reading(message)
+        if self.export_action.isEnabled() or not self.analysis.ok:
             self.busy.hide()  # a data set that could not be loaded ends its indicator too
+            if self.status.currentMessage().startswith("Loading"):
+                self.status.clearMessage()
         self._state_changed("failed")
         self.show_message(message, error=True)
 
@@ -869,31 +952,52 @@ class MainWindow(QMainWindow):
             self.open_project(Path(name))
 
     def open_project(self, path: Path) -> bool:
+        """Open a project file (read on a background thread; `projectOpened` says how it went).
+        False when the person cancelled at the unsaved-changes question."""
         if not self.maybe_save():
             return False
-        return self._load(path, path, saved=True)
-
-    def _load(self, path: Path, document_path: Path | None, saved: bool) -> bool:
-        """Open `path` (with its trained state, if it has one) as the document."""
-        try:
-            project = load_project(path)
-        except PlaygroundError as err:
-            self.show_message(f"Could not open {path.name}: {err}", error=True)
-            return False
-        try:
-            state = load_state(path, project)
-        except PlaygroundError as err:
-            state = None
-            self.show_message(f"{path.name} opened without its trained weights: {err}", error=True)
-        project.extra.pop("state", None)
-        project.extra.pop("recovery", None)
-        self._apply_view(project.extra.pop("view", None))
-        self.worker.pause()
-        self._pending_state = state
-        self.document.replace(project, document_path, saved=saved)
-        if document_path is not None and saved:
-            self._remember(document_path)
+        self._load(path, path, saved=True)
         return True
+
+    def _load(self, path: Path, document_path: Path | Callable[[Project], Path | None] | None, saved: bool,
+              after: Callable[[bool], None] | None = None) -> None:
+        """Read `path` (with its trained state, if it has one) off this thread, then make it the
+        document (saved as `document_path`, or what it returns for the project); `after(opened)`
+        runs once it has been applied or refused."""
+        self.busy.show()
+        self.status.showMessage(f"Opening {path.name}…")
+
+        def read() -> tuple:
+            project = load_project(path)
+            try:
+                return project, load_state(path, project), ""
+            except PlaygroundError as err:
+                return project, None, str(err)
+
+        BackgroundJob(read, lambda result, error: self._loaded(path, document_path, saved, result, error, after), self)
+
+    def _loaded(self, path: Path, document_path: Path | None, saved: bool, result, error: str, after) -> None:
+        self.busy.hide()
+        self.status.clearMessage()
+        if error:
+            self.show_message(f"Could not open {path.name}: {error}", error=True)
+        else:
+            project, state, state_error = result
+            if callable(document_path):
+                document_path = document_path(project)
+            if state_error:
+                self.show_message(f"{path.name} opened without its trained weights: {state_error}", error=True)
+            project.extra.pop("state", None)
+            project.extra.pop("recovery", None)
+            self._apply_view(project.extra.pop("view", None))
+            self.worker.pause()
+            self._pending_state = state
+            self.document.replace(project, document_path, saved=saved)
+            if document_path is not None and saved:
+                self._remember(document_path)
+        if after is not None:
+            after(not error)
+        self.projectOpened.emit(str(path), error)
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -1053,21 +1157,28 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"Autosave failed: {error}", 10000)
 
     def offer_recovery(self) -> bool:
-        """After a crash, offer the last autosave. True when it was restored."""
+        """After a crash, offer the last autosave. True when the person chose to restore it (it
+        is read on a background thread; the message says when it is back)."""
         path = self.recovery_path()
         if not path.is_file():
             return False
         if not self.ask_restore(path):
             self.discard_recovery()
             return False
-        try:
-            original = load_project(path).extra.get("recovery", {}).get("file")
-        except (PlaygroundError, AttributeError):
-            original = None
-        restored = self._load(path, Path(original) if isinstance(original, str) else None, saved=False)
-        if restored:
-            self.show_message("Restored the work autosaved before Neural Playground last stopped unexpectedly.")
-        return restored
+
+        def restored(opened: bool) -> None:
+            if opened:
+                self.show_message("Restored the work autosaved before Neural Playground last stopped unexpectedly.")
+
+        self._load(path, self._recovered_from, saved=False, after=restored)
+        return True
+
+    @staticmethod
+    def _recovered_from(project: Project) -> Path | None:
+        """The file an autosave was made for (named in it), without trusting it."""
+        recovery = project.extra.get("recovery")
+        original = recovery.get("file") if isinstance(recovery, dict) else None
+        return Path(original) if isinstance(original, str) else None
 
     def ask_restore(self, path: Path) -> bool:
         """Ask whether to restore the autosave (tests replace this)."""
@@ -1155,28 +1266,18 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_dropped(paths[0])
 
-    def open_dropped(self, path: Path) -> bool:
-        """A project opens; a CSV, an .npz or a data folder becomes the data set."""
-        from playground.core.data import images
+    def open_dropped(self, path: Path) -> None:
+        """A project opens; a CSV, an .npz or a data folder becomes the data set. What the path is
+        (a folder's entries) is found off this thread."""
+        BackgroundJob(lambda: dropped_kind(path), lambda kind, error: self._open_dropped(path, kind, error), self)
 
-        suffix = path.suffix.lower()
-        if path.is_file() and suffix == ".json":
-            return self.open_project(path)
-        if path.is_file() and suffix in (".csv", ".tsv", ".txt"):
-            return self.choose_dataset("csv", str(path))
-        if path.is_file() and suffix == ".npz":
-            return self.choose_dataset("mnist", str(path))
-        if path.is_dir():
-            names = {p.name for p in path.iterdir()}
-            if any(stem in names or f"{stem}.gz" in names for stem in images.MNIST_FILES.values()):
-                return self.choose_dataset("mnist", str(path))
-            if images.CIFAR_TEST in names or "cifar-10-batches-bin" in names or "data_batch_1" in names:
-                return self.choose_dataset("cifar10", str(path))
-            if any(p.is_dir() for p in path.iterdir()):
-                return self.choose_dataset("folder", str(path))
-        self.show_message(f"Cannot open {path.name}: drop a project (.json), a CSV table, an .npz, or a folder "
-                          "of MNIST-format files, CIFAR-10 batches or class sub-folders of images.", error=True)
-        return False
+    def _open_dropped(self, path: Path, kind: str | None, error: str) -> None:
+        if kind == "project":
+            self.open_project(path)
+        elif kind is not None:
+            self.choose_dataset(kind, str(path))
+        else:
+            self.show_message(f"Cannot open {path.name}: " + (error or DROP_HINT), error=True)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)

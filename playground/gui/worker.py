@@ -265,6 +265,8 @@ class TrainingWorker(QThread):
             _, job, done, result = command
             try:
                 result.append(job())
+            except Exception as err:  # noqa: BLE001 - the caller reports it; "" would mean success
+                result.append(f"internal error: {type(err).__name__}: {err}")
             finally:
                 done.set()
         elif kind == "autosave":
@@ -316,7 +318,8 @@ class TrainingWorker(QThread):
             trainer.adopt(previous)
             restarted = False
         self._trainer = trainer
-        self._pending = []
+        if restarted:
+            self._pending = []  # (kept otherwise: the epochs trained since the last update go on the curves)
         if data_changed or previous is None:
             self._emit_data(trainer)
         self._emit(restarted=restarted)
@@ -366,6 +369,8 @@ class TrainingWorker(QThread):
             save_project(project, path, trainer.state() if fits else None)
         except OSError as err:
             return f"could not write {path}: {err.strerror or err}"
+        except (ValueError, UnicodeError, TypeError, PlaygroundError) as err:  # a value JSON cannot hold
+            return f"the project cannot be written as it is ({err}); nothing was saved"
         return ""
 
     def _write_history(self, path: Path) -> str:

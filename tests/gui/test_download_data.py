@@ -49,8 +49,10 @@ def test_download_mnist_from_the_menu_and_train_on_it(window, qtbot, tmp_path, d
     folder = data_home / "fashion-mnist"
     assert window.document.project.data.path == str(folder)
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"{s}.gz" for s in MNIST_FILES.values())
-    assert "training uses it now" in window.banner.text()
-    assert "images 1×28×28" in window.editor.input_card.label.text()
+    # the files are read on the training thread; then the editor shows their shape and the window
+    # says that the dense network must be flattened first
+    qtbot.waitUntil(lambda: "images 1×28×28" in window.editor.input_card.label.text(), timeout=20000)
+    assert "dense needs flat features" in window.banner.text() and not window.play_action.isEnabled()
     # the data panel offers the download for this data set too
     assert window.data_panel.download.isVisibleTo(window.data_panel)
     titles = [a.text() for a in window.data_panel.download.menu().actions()]

@@ -18,7 +18,9 @@ def pick(combo, data) -> None:
 def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qtbot):
     pick(window.data_panel.dataset, "digits")
     assert window.document.project.data.dataset == "digits"
-    assert "images 1×8×8" in window.editor.input_card.label.text()
+    # the training thread reads the file; meanwhile the input says so and training is off
+    assert "not read yet" in window.editor.input_card.label.text() and not window.play_action.isEnabled()
+    qtbot.waitUntil(lambda: "images 1×8×8" in window.editor.input_card.label.text(), timeout=10000)
     assert not window.play_action.isEnabled() and "flatten" in window.banner.text()  # dense on images
     open_layers_tab(window, qtbot)
     drop(window.editor, layer_mime("conv2d"), 5)                         # above the first card
@@ -71,7 +73,7 @@ def test_choose_an_mnist_format_folder(window, qtbot, tmp_path):
     pick(window.data_panel.dataset, "mnist")
     data = window.document.project.data
     assert data.dataset == "mnist" and data.path == str(folder)
-    assert "images 1×12×12" in window.editor.input_card.label.text()
+    qtbot.waitUntil(lambda: "images 1×12×12" in window.editor.input_card.label.text(), timeout=10000)
     assert window.data_panel.path.text() == str(folder)
 
 
@@ -85,8 +87,8 @@ def test_a_cancelled_or_damaged_data_file_changes_nothing(window, qtbot, tmp_pat
     (broken / "test_batch.bin").write_bytes(b"\x01" * 100)
     window.ask_data_path = lambda name: str(broken)
     pick(window.data_panel.dataset, "cifar10")
-    assert "has no training batch" in window.banner.text() and "until this is fixed" in window.banner.text()
-    assert not window.play_action.isEnabled()
+    qtbot.waitUntil(lambda: "has no training batch" in window.banner.text(), timeout=10000)
+    assert not window.play_action.isEnabled() and not window.busy.isVisible()
     window.undo_action.trigger()
     assert window.document.project.data.dataset == "circle" and window.play_action.isEnabled()
 
@@ -101,10 +103,12 @@ def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
     path.write_text("\n".join(rows) + "\n")
     window.ask_data_path = lambda name: str(path)
     pick(window.data_panel.dataset, "csv")
+    qtbot.waitUntil(lambda: window.document.project.data.dataset == "csv", timeout=10000)  # its header read
     data = window.document.project.data
-    assert data.dataset == "csv" and data.target == "species" and data.task == "classification"
+    assert data.target == "species" and data.task == "classification"
+    qtbot.waitUntil(lambda: "4 features" in window.editor.input_card.label.text(), timeout=10000)
     assert [window.data_panel.target.itemText(i) for i in range(4)] == ["petal", "sepal", "colour", "species"]
-    assert "4 features" in window.editor.input_card.label.text()  # petal, sepal, colour=blue, colour=red
+    assert not window.busy.isVisible() and "Loading" not in window.status.currentMessage()
     columns = window.data_panel.columns
     assert [columns.item(i).text() for i in range(columns.count())] == ["petal", "sepal", "colour"]
     columns.item(2).setCheckState(Qt.CheckState.Unchecked)  # leave the colour out
@@ -175,11 +179,12 @@ def test_an_image_folder_of_your_own(window, qtbot, tmp_path):
     pick(window.data_panel.dataset, "folder")
     data = window.document.project.data
     assert data.dataset == "folder" and data.image_size == 28 and data.channels == 1
-    assert window.data_panel.image_size.isVisible() and "images 1×28×28" in window.editor.input_card.label.text()
+    assert window.data_panel.image_size.isVisible()
+    qtbot.waitUntil(lambda: "images 1×28×28" in window.editor.input_card.label.text(), timeout=10000)
     window.data_panel.image_size.setValue(12)
     window.data_panel.colour.click()
     assert window.document.project.data.image_size == 12 and window.document.project.data.channels == 3
-    assert "images 3×12×12" in window.editor.input_card.label.text()
+    qtbot.waitUntil(lambda: "images 3×12×12" in window.editor.input_card.label.text(), timeout=10000)
 
 
 def test_a_tables_boundary_over_two_chosen_columns(window, qtbot, tmp_path):

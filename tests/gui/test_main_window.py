@@ -176,7 +176,7 @@ def test_divergence_is_reported_and_the_window_keeps_working(make_window, qtbot,
     window.toggle_play()
 
 
-def test_save_reopen_and_bad_files(window, make_window, tmp_path):
+def test_save_reopen_and_bad_files(window, make_window, qtbot, tmp_path):
     window.edit_layer(0, "units", 6)
     assert window.windowTitle().startswith("Untitled •")
     path = tmp_path / "mine.json"
@@ -187,8 +187,9 @@ def test_save_reopen_and_bad_files(window, make_window, tmp_path):
     assert again.document.project == window.document.project
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "neural-playground-project", "version": 1, "data": ')
-    assert not again.open_project(bad)
-    assert "bad.json" in again.banner.text() and "not valid JSON" in again.banner.text()
+    with qtbot.waitSignal(again.projectOpened, timeout=10000) as opened:
+        again.open_project(bad)
+    assert opened.args[1] and "bad.json" in again.banner.text() and "not valid JSON" in again.banner.text()
     assert again.document.project == window.document.project  # nothing lost
     assert again._recent()[0] == str(path.resolve())
     assert [a.text() for a in again.recent_menu.actions()][0] == str(path.resolve())
@@ -315,9 +316,14 @@ def test_docks_toggle_from_the_view_menu_and_the_layout_resets(window, qtbot):
 
 
 def test_loading_a_data_file_shows_progress_until_it_arrives(window, qtbot):
-    assert window.open_project(EXAMPLES / "digits-cnn.json")
-    assert window.busy.isVisible() and "Loading digits" in window.status.currentMessage()
+    messages = []
+    window.status.messageChanged.connect(messages.append)
+    window.open_project(EXAMPLES / "digits-cnn.json")
+    assert window.busy.isVisible() and "Opening digits-cnn.json" in window.status.currentMessage()
+    qtbot.waitUntil(lambda: window.document.project.data.dataset == "digits", timeout=10000)
     qtbot.waitUntil(lambda: not window.busy.isVisible(), timeout=20000)
+    assert any(m.startswith("Loading digits") for m in messages)
+    assert window.play_action.isEnabled() and "Loading" not in window.status.currentMessage()
 
 
 def test_the_loss_plot_range_grows_in_steps(window, qtbot):

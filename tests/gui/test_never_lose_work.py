@@ -83,7 +83,7 @@ def test_declining_recovery_discards_the_autosave(make_window, qtbot, monkeypatc
     assert not second.recovery_path().exists()
 
 
-def test_hostile_files_are_refused_in_the_window(window, tmp_path):
+def test_hostile_files_are_refused_in_the_window(window, qtbot, tmp_path):
     marker = tmp_path / "pwned"
 
     class Evil:
@@ -92,6 +92,7 @@ def test_hostile_files_are_refused_in_the_window(window, tmp_path):
 
     for name in ("evil.json", "evil.safetensors", "evil.state.safetensors"):
         (tmp_path / name).write_bytes(pickle.dumps(Evil()))
-        assert not window.open_project(tmp_path / name)
-        assert "Could not open" in window.banner.text()
+        with qtbot.waitSignal(window.projectOpened, timeout=10000) as opened:
+            window.open_project(tmp_path / name)
+        assert opened.args[1] and "Could not open" in window.banner.text()
     assert not marker.exists()

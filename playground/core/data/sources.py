@@ -1,11 +1,17 @@
 """Where a data spec's samples come from, and what they look like before anything is built:
 `data_info` (input shape, classes) for shape analysis, `load_source` for the data set itself.
 Files are read once and kept (keyed by path, size and modification time), so analysing a project
-on every edit does not read a large file again."""
+on every edit does not read a large file again.
+
+A thread that must never read a file (the window's) wraps its calls in `cached_only()`: there,
+what is not in the cache yet raises `DataNotRead` instead of being read, and the caller shows
+"reading…" until another thread (the training thread) has read it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +22,23 @@ from playground.core.spec import DataSpec
 
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_SIZE = 3
+_CACHE_LOCK = threading.Lock()
+_THREAD = threading.local()
+
+
+class DataNotRead(PlaygroundError):
+    """The data is not in memory yet, and this thread may not read it (see `cached_only`)."""
+
+
+@contextlib.contextmanager
+def cached_only():
+    """Within this block, on this thread, no data file is read (see the module's docstring)."""
+    previous = getattr(_THREAD, "cached_only", False)
+    _THREAD.cached_only = True
+    try:
+        yield
+    finally:
+        _THREAD.cached_only = previous
 
 
 @dataclass(frozen=True)
@@ -26,21 +49,26 @@ class DataInfo:
     samples: int                 # how many the data set has (train and test)
 
 
-def _cached(kind: str, path: str, load: Callable[[Path], Any]) -> Any:
-    """`load(path)`, reusing the last results for an unchanged file or folder."""
+def _cached(kind: str, path: str, load: Callable[[Path], Any], reads_file: bool = True) -> Any:
+    """`load(path)`, reusing the last results for an unchanged file or folder. A `load` that only
+    computes from other cached entries (`reads_file=False`) may run within `cached_only`."""
     file = Path(os.path.expanduser(path))
     try:
         stat = file.stat()
     except OSError:
         raise PlaygroundError(f"{path}: no such file or folder") from None
     key = (kind, str(file.resolve()), stat.st_size, stat.st_mtime_ns)
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    if reads_file and getattr(_THREAD, "cached_only", False):
+        raise DataNotRead(f"{file.name} is being read")
     value = load(file)
-    _CACHE[key] = value
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return value
 
 
@@ -62,7 +90,7 @@ def load_table(spec: DataSpec):
     # keyed by the file's identity like the raw table, so an edited file is never matched to old columns
     return _cached(f"encoded:{spec.target}:{spec.columns}:{spec.task}", spec.path,
                    lambda path: table.encode(_cached("csv", str(path), table.read_csv), spec.target,
-                                             list(spec.columns), spec.task))
+                                             list(spec.columns), spec.task), reads_file=False)
 
 
 def data_info(spec: DataSpec) -> DataInfo:
