@@ -74,15 +74,43 @@ def table_inputs(mean: np.ndarray, axes: tuple[int, int], resolution: int = GRID
     return rows
 
 
+#: Values (grid rows × units) one pass of a probe may hold in a layer: a wide layer is probed in
+#: chunks of grid rows, so a 65,536-unit layer costs 16 MB at a time, not gigabytes.
+PROBE_VALUES = 2**22
+#: Neurons per dense layer the network view draws (and so the network probe maps): a wider layer
+#: shows its first NETWORK_UNITS and says how many more it has.
+NETWORK_UNITS = 64
+
+
+#: Neuron evaluations (grid points × units of every layer) one view probe may cost: a grid's
+#: resolution is lowered for a network wide enough to pass it, so its views stay live.
+PROBE_EVALUATIONS = 2**24
+
+
+def probe_resolution(units: int, finest: int = GRID_RESOLUTION, coarsest: int = 16) -> int:
+    """The grid resolution (points per side) for a network of `units` neurons in all."""
+    return int(max(coarsest, min(finest, (PROBE_EVALUATIONS / max(1, units)) ** 0.5)))
+
+
+def _row_chunks(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    widest = max((m.out_features for m in model.modules() if isinstance(m, nn.Linear)), default=1)
+    rows = max(16, PROBE_VALUES // max(1, widest))
+    return [x] if rows >= len(x) else list(x.split(rows))
+
+
 def boundary_of_inputs(model: nn.Module, x: torch.Tensor, encoding: str, activation: str,
                        resolution: int = GRID_RESOLUTION) -> BoundaryProbe:
     """The model's output for resolution² grid rows `x` (x fastest), as a BoundaryProbe."""
-    dense = _dense_outputs(model, x)
-    if dense is not None:
-        return _boundary_of_output(dense[-1], encoding, activation, resolution)
+    outputs = []
     model.eval()
-    with torch.inference_mode():
-        return _boundary_of_output(model(x), encoding, activation, resolution)
+    for chunk in _row_chunks(model, x):
+        dense = _dense_outputs(model, chunk)
+        if dense is not None:
+            outputs.append(dense[-1])
+            continue
+        with torch.inference_mode():
+            outputs.append(model(chunk))
+    return _boundary_of_output(torch.cat(outputs), encoding, activation, resolution)
 
 
 def _boundary_of_output(out: torch.Tensor, encoding: str, activation: str, resolution: int) -> BoundaryProbe:
@@ -143,8 +171,18 @@ def _dense_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor] 
     return outputs
 
 
-def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor | None]:
-    """Every spec layer's output (model[i] is spec layer i) from one forward pass, no gradients."""
+def layer_outputs(model: nn.Sequential, x: torch.Tensor, units: int | None = None) -> list[torch.Tensor | None]:
+    """Every spec layer's output (model[i] is spec layer i), no gradients; with `units`, only the
+    first `units` of each flat output are kept. Wide layers are evaluated in chunks of rows."""
+    chunks = _row_chunks(model, x)
+    if len(chunks) == 1 and units is None:
+        return _layer_outputs(model, x)
+    parts = [[None if out is None else (out[:, :units].clone() if units is not None and out.dim() == 2 else out)
+              for out in _layer_outputs(model, chunk)] for chunk in chunks]
+    return [None if column[0] is None else torch.cat(column) for column in zip(*parts)]
+
+
+def _layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor | None]:
     dense = _dense_outputs(model, x)
     if dense is not None:
         return dense
@@ -162,10 +200,12 @@ def layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor | 
 
 
 def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID_RESOLUTION,
-            extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NeuronProbe:
-    """One forward pass over the grid with hooks on every layer (model[i] is spec layer i)."""
+            extent: float = GRID_EXTENT, device: torch.device | str = "cpu",
+            units: int | None = None) -> NeuronProbe:
+    """One forward pass over the grid with hooks on every layer (model[i] is spec layer i); with
+    `units`, the maps of each layer's first `units` neurons only."""
     x = _grid_inputs(features, resolution, extent, torch.device(device))
-    return _neuron_probe(x, layer_outputs(model, x), resolution)
+    return _neuron_probe(x, layer_outputs(model, x, units), resolution)
 
 
 def boundary_and_neurons(model: nn.Sequential, features: list[str], encoding: str, activation: str, *,
@@ -192,7 +232,8 @@ def _neuron_probe(x: torch.Tensor, outputs: list, resolution: int) -> NeuronProb
 class NetworkProbe:
     """What the network view draws: per input feature and per dense neuron its output over the
     plane (`features` F×R×R, `maps[k]` units×R×R), and each dense layer's `weights` (units×inputs)
-    and `biases`. `layers[k]` is the spec index of the k-th dense layer."""
+    and `biases`. `layers[k]` is the spec index of the k-th dense layer. Of a layer wider than
+    NETWORK_UNITS only its first NETWORK_UNITS neurons are there (and their links)."""
 
     features: np.ndarray
     layers: list[int]
@@ -213,12 +254,14 @@ def dense_modules(model: nn.Sequential, layer_types: list[str]) -> list[tuple[in
 
 def network(model: nn.Sequential, layer_types: list[str], features: list[str], *,
             resolution: int = 32, extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NetworkProbe:
-    """Neuron maps (one hooked forward pass over the grid) and the dense weights."""
-    maps = neurons(model, features, resolution=resolution, extent=extent, device=device)
+    """Neuron maps (one hooked forward pass over the grid) and the dense weights, of the first
+    NETWORK_UNITS neurons of each layer."""
+    n = NETWORK_UNITS
+    maps = neurons(model, features, resolution=resolution, extent=extent, device=device, units=n)
     dense = dense_modules(model, layer_types)
     with torch.no_grad():
-        weights = [np.ascontiguousarray(m.weight.detach().float().cpu().numpy()) for _, m in dense]
-        biases = [None if m.bias is None else m.bias.detach().float().cpu().numpy() for _, m in dense]
+        weights = [np.ascontiguousarray(m.weight[:n, :n].detach().float().cpu().numpy()) for _, m in dense]
+        biases = [None if m.bias is None else m.bias[:n].detach().float().cpu().numpy() for _, m in dense]
     return NetworkProbe(maps.features, [i for i, _ in dense], [maps.layers[i] for i, _ in dense], weights, biases)
 
 

@@ -653,10 +653,18 @@ class Trainer:
 
     # ------------------------------------------------------------------ probes (worker thread)
 
-    def probe_boundary(self, resolution: int = probes.GRID_RESOLUTION,
+    @property
+    def _units(self) -> int:
+        """Neurons in all (flat layer outputs), for the views' grid resolutions."""
+        return sum(info.output_shape[0] for info in self.analysis.layers
+                   if info.output_shape is not None and len(info.output_shape) == 1)
+
+    def probe_boundary(self, resolution: int | None = None,
                        axes: tuple[int, int] = (0, 1)) -> probes.BoundaryProbe:
         """The model over the plane; for a table, over two of its (standardized) columns `axes`
-        with the others at their training mean."""
+        with the others at their training mean. The resolution (default) is the finest whose
+        cost stays within probes.PROBE_EVALUATIONS."""
+        resolution = resolution or probes.probe_resolution(self._units)
         if self.project.data.kind == "table":
             if self._column_means is None:  # once: the views ask for a boundary many times a second
                 self._column_means = self.dataset.x_train.mean(axis=0)
@@ -666,11 +674,13 @@ class Trainer:
         return probes.boundary(self.model, self.project.data.features, self.encoding, self.activation,
                                resolution=resolution, device=self.device)
 
-    def probe_neurons(self, resolution: int = probes.GRID_RESOLUTION) -> probes.NeuronProbe:
+    def probe_neurons(self, resolution: int | None = None) -> probes.NeuronProbe:
+        resolution = resolution or probes.probe_resolution(self._units)
         return probes.neurons(self.model, self.project.data.features, resolution=resolution,
                               device=self.device)
 
-    def probe_network(self, resolution: int = 32) -> probes.NetworkProbe:
+    def probe_network(self, resolution: int | None = None) -> probes.NetworkProbe:
+        resolution = resolution or probes.probe_resolution(self._units, finest=32, coarsest=8)
         return probes.network(self.model, [layer.type for layer in self.project.model.layers],
                               self.project.data.features, resolution=resolution, device=self.device)
 

@@ -233,6 +233,7 @@ class DataPanel(QWidget):
 
 class TrainingPanel(QWidget):
     edited = Signal(str, object)   # training key, value
+    refused = Signal(str)          # a value typed out of range, and why
     threadsChanged = Signal(int)
     checkpointsChanged = Signal(int)
 
@@ -247,6 +248,7 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         self.form = ParamForm([TRAIN_PARAMS[k] for k in self.KEYS])
         self.form.edited.connect(self.edited)
+        self.form.refused.connect(self.refused)
         epochs = self.form.widget("epochs")
         epochs.setSpecialValueText("unlimited")
         layout.addWidget(self.form)

@@ -3,7 +3,8 @@
 `ParamForm` shows one widget per `Param` (spin boxes with the param's range, combo boxes with each
 choice's tooltip, a name + sub-form for initializers) and emits `edited(name, value)` when the
 person changes a value. Numbers are checked as they are typed: an out-of-range or malformed value
-turns the field red and is not applied.
+turns the field red; Enter (or leaving the field) on such a value puts back the value in use — what
+is shown is always what is used — and `refused(message)` says why, for the window's message bar.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ def format_number(value: float) -> str:
 
 class NumberEdit(QLineEdit):
     """A float field that validates its range as you type; emits `valueEdited(float)` only for a
-    valid number, on Enter or when focus leaves."""
+    valid number, on Enter or when focus leaves; an invalid one is replaced by the value in use
+    and `refused(message)` names the field, the value and the range."""
 
     valueEdited = Signal(float)
+    refused = Signal(str)
 
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +74,14 @@ class NumberEdit(QLineEdit):
     def _commit(self) -> None:
         value = self.parsed()
         if value is None:
+            typed = self.text().strip()
+            if self._value is None and self.param.kind != "optional_float" and not typed:
+                return
+            name = self.param.name.replace("_", " ")
+            kept = "empty" if self._value is None else format_number(self._value)
+            self.set_value(self._value)
+            self.refused.emit(f"{name}: {typed or 'an empty field'} is not valid (it must be "
+                              f"{self.param.range_text() or 'a number'}); it stays {kept}")
             return
         if math.isnan(value):
             value = None  # optional, left empty: off
@@ -109,9 +120,11 @@ def entries_for(choices: tuple[str, ...]) -> Mapping[str, Any] | None:
 
 class ParamForm(QWidget):
     """A form for `params`; `set_values` fills it without emitting, `edited(name, value)` reports
-    the person's changes (initializer choices come as {"name": ..., params})."""
+    the person's changes (initializer choices come as {"name": ..., params}); `refused(message)`
+    a value typed out of range (see NumberEdit)."""
 
     edited = Signal(str, object)
+    refused = Signal(str)
 
     def __init__(self, params: tuple[Param, ...] | list[Param], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +160,7 @@ class ParamForm(QWidget):
         if p.kind in ("float", "optional_float"):
             edit = NumberEdit(p)
             edit.valueEdited.connect(lambda v, name=p.name: self._emit(name, v))
+            edit.refused.connect(self.refused)
             return edit
         if p.kind == "bool":
             box = QCheckBox()
@@ -195,6 +209,7 @@ class ParamForm(QWidget):
             layout.removeRow(row)
             sub = ParamForm(entry.params, self)
             sub.edited.connect(lambda name, v, ref=p.name: self._sub_edited(ref, name, v))
+            sub.refused.connect(self.refused)
             layout.insertRow(row, "", sub)
             self._subforms[p.name] = sub
         self._subforms[p.name].set_values({k: v for k, v in value.items() if k != "name"})

@@ -14,6 +14,7 @@ from playground.gui.forms import ParamForm
 
 class Inspector(QWidget):
     layerEdited = Signal(int, str, object)  # layer index, parameter, value
+    refused = Signal(str)                   # a value typed out of range, and why
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +45,7 @@ class Inspector(QWidget):
         if layer.type != self._kind or self.form is None:
             form = ParamForm(entry.params)
             form.edited.connect(self._edited)
+            form.refused.connect(self.refused)
             self._replace_form(form)
             self._kind = layer.type
         self.form.set_values(layer.params)

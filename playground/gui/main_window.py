@@ -383,6 +383,8 @@ class MainWindow(QMainWindow):
         self.boundary.axesChanged.connect(self._views_changed)
         self.training_panel.edited.connect(lambda key, value: self.edit_setting("training", key, value))
         self.training_panel.threadsChanged.connect(self._threads_changed)
+        for refusing in (self.training_panel.refused, self.inspector.refused, self.network_view.value_edit.refused):
+            refusing.connect(self._value_refused)
         self.training_panel.checkpointsChanged.connect(self._checkpoints_changed)
         self.worker.autosaved.connect(self._autosaved)
         self.worker.message.connect(self._worker_message)
@@ -392,6 +394,7 @@ class MainWindow(QMainWindow):
         self.worker.failed.connect(self._training_failed)
         self.worker.exportFinished.connect(self._export_finished)
         self.worker.devicesFound.connect(self.training_panel.set_devices)
+        self.worker.configureFailed.connect(self._configure_failed)
 
     # ================================================================ editing
 
@@ -710,8 +713,14 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"Loading {new.data.dataset}…")
         self.worker.configure(new, keep_weights=keep, data_changed=data_changed, state=state)
 
+    @Slot(object, str)
+    def _configure_failed(self, data, message: str) -> None:
+        if data == self.document.project.data:
+            self._analysis_after_reading(message)
+
     def _analysis_after_reading(self, error: str = "") -> None:
-        """The training thread has read the data (or failed to): analyze what was pending."""
+        """The training thread has read the data of the project shown (or failed to): analyze
+        what was pending."""
         if not self.analysis.pending:
             return
         self._analyze(self.document.project)
@@ -761,6 +770,10 @@ class MainWindow(QMainWindow):
     def _checkpoints_changed(self, every: int) -> None:
         self.settings.setValue("training/checkpointEvery", every)
         self.worker.set_checkpoints(every, self.recovery_path())
+
+    @Slot(str)
+    def _value_refused(self, text: str) -> None:
+        self.show_message(text[:1].upper() + text[1:], error=True)
 
     @Slot(str)
     def _worker_message(self, text: str) -> None:
@@ -882,6 +895,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_ready(self, data) -> None:
+        if data.spec != self.document.project.data:
+            return  # the data of a project since replaced (the worker takes commands in turn)
         self._analysis_after_reading()
         if self.status.currentMessage().startswith("Loading"):
             self.status.clearMessage()
@@ -911,7 +926,6 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _training_failed(self, message: str) -> None:
-        self._analysis_after_reading(message)
         if self.export_action.isEnabled() or not self.analysis.ok:
             self.busy.hide()  # a data set that could not be loaded ends its indicator too
             if self.status.currentMessage().startswith("Loading"):
@@ -1092,9 +1106,15 @@ class MainWindow(QMainWindow):
 
     def ask_save_path(self, title: str, name: str, filters: str) -> Path | None:
         """Ask where to save (tests replace this)."""
-        start = Path(self.settings.value("files/exportDir", str(Path.home()))) / name
+        start = self._export_folder() / name
         chosen, _ = QFileDialog.getSaveFileName(self, title, str(start), filters)
         return Path(chosen) if chosen else None
+
+    def _export_folder(self) -> Path:
+        """Where exports start: the project's folder, else the last export's, else home."""
+        if self.document.path is not None:
+            return self.document.path.parent
+        return Path(self.settings.value("files/exportDir", str(Path.home())))
 
     def save_view_dialog(self, key: str) -> None:
         path = self.ask_save_path(f"Save {self.image_views()[key].lower()} as image", f"{key}.png",
@@ -1198,7 +1218,7 @@ class MainWindow(QMainWindow):
     # ================================================================ export
 
     def show_export_dialog(self) -> ExportDialog:
-        directory = Path(self.settings.value("files/exportDir", str(Path.home())))
+        directory = self._export_folder()
         stem = self.document.path.stem if self.document.path else "model"
         self.export_dialog = ExportDialog(directory, stem, self)
         last = self.settings.value("files/exportFormat", "onnx")

@@ -85,6 +85,7 @@ class DataUpdate:
     feature_names: tuple = ()
     axes: tuple | None = None     # a table's two columns shown as the points' x and y
     preview: list | None = None   # images: [(class, count, first images)] of the training set
+    spec: Any = None              # the core.spec.DataSpec this is the data of
 
 
 @dataclass
@@ -103,6 +104,7 @@ class TrainingWorker(QThread):
     autosaved = Signal(str, str)   # (path, error message or "")
     message = Signal(str)          # information for the status bar
     devicesFound = Signal(object)  # [core.devices.DeviceInfo] once torch has loaded
+    configureFailed = Signal(object, str)  # (core.spec.DataSpec, message): that project cannot train
 
     def __init__(self, threads: int = 1, parent=None) -> None:
         super().__init__(parent)
@@ -307,7 +309,11 @@ class TrainingWorker(QThread):
 
         previous = self._trainer
         self._trainer = None
-        trainer = Trainer(project)
+        try:
+            trainer = Trainer(project)
+        except PlaygroundError as err:
+            self.configureFailed.emit(project.data, str(err))
+            raise
         restarted = True
         if state is not None:
             try:
@@ -473,7 +479,7 @@ class TrainingWorker(QThread):
             preview = class_preview(d.x_train, d.y_train, d.num_classes)
         self.dataReady.emit(DataUpdate(points_train, d.y_train, points_test, d.y_test, d.task,
                                        d.num_classes, list(project.data.features), project.data.kind,
-                                       d.input_shape, d.class_names, d.feature_names, axes, preview))
+                                       d.input_shape, d.class_names, d.feature_names, axes, preview, project.data))
 
     @staticmethod
     def _table_boundary(trainer) -> bool:

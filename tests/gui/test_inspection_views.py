@@ -34,7 +34,9 @@ def test_confusion_matrix_counts_the_test_split_live(make_window, write_project,
     assert view.matrix.shape == (3, 3) and view.matrix.sum() == len(trainer.dataset.y_test)
     assert [t.toPlainText() for t in view.texts] == [str(v) for v in view.matrix.ravel()]
     accuracy = np.trace(view.matrix) / view.matrix.sum()
-    assert f"Accuracy {accuracy:.1%}" in view.summary.text() and "class 2:" in view.summary.text()
+    assert f"Accuracy {accuracy:.1%}" in view.summary.text() and "weakest: class" in view.summary.text()
+    rows = view.matrix.sum(axis=1)
+    assert view.recall() == [f"{view.matrix[i, i] / rows[i]:.0%}" for i in range(3)]
 
 
 def test_weight_and_gradient_histograms_fill_over_time(window, qtbot):

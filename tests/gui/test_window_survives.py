@@ -88,3 +88,21 @@ def test_data_files_are_never_read_on_the_gui_thread(window, qtbot, tmp_path, mo
     window.left_tabs.setCurrentWidget(window.code_view)
     qtbot.waitUntil(lambda: "nn.Linear(2" in window.code_view.code(), timeout=10000)
     assert readers and threading.main_thread() not in readers
+
+
+def test_a_value_out_of_range_is_named_in_the_message_bar_and_the_field_shows_what_is_used(window, qtbot):
+    from PySide6.QtCore import Qt
+
+    from tests.gui.test_main_window import type_into
+
+    lr = window.training_panel.form.widget("learning_rate")
+    type_into(qtbot, lr, "1e6")
+    assert lr.styleSheet()  # red while typed
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    assert window.document.project.training.learning_rate == 0.03
+    assert lr.text() == "0.03" and not lr.styleSheet()  # what is shown is what is used
+    assert "Learning rate: 1e6 is not valid" in window.banner.text() and "≤ 10" in window.banner.text()
+    assert "stays 0.03" in window.banner.text()
+    type_into(qtbot, lr, "0.1")
+    qtbot.keyClick(lr, Qt.Key.Key_Return)
+    assert window.document.project.training.learning_rate == 0.1 and lr.text() == "0.1"

@@ -55,7 +55,11 @@ class BoundaryView(QWidget):
         self.y_axis = QComboBox(objectName="boundaryYAxis", toolTip="The column along y (the others at their mean)")
         for combo in (self.x_axis, self.y_axis):
             combo.activated.connect(self._axes_chosen)
+            # a long column name must not widen the window's centre (the docks would be cut)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
             combo.hide()
+        self.legend.setWordWrap(True)
         self.axes = (0, 1)
         bar = QHBoxLayout()
         bar.addWidget(self.show_test)
@@ -63,8 +67,7 @@ class BoundaryView(QWidget):
         bar.addWidget(self.x_axis)
         bar.addWidget(self.y_axis)
         bar.addStretch(1)
-        bar.addWidget(self.legend)
-        stack_with_bar(self, bar, self.plot)
+        stack_with_bar(self, bar, self.plot, self.legend)  # the legend below: ten classes need the width
         self.classes = 2
         self.task = "classification"
         self.frames = 0
@@ -108,8 +111,10 @@ class BoundaryView(QWidget):
         if self.task == "regression":
             self._legend_text = "colour: the model's output"
         else:
-            self._legend_text = ", ".join(f"<span style='color: rgb{CLASS_COLOURS[i]}'>■</span> class {i}"
-                                          for i in range(self.classes))
+            names = list(data.class_names) if len(data.class_names) == self.classes else [str(i) for i in range(self.classes)]
+            self._legend_text = "&nbsp;&nbsp;&nbsp;".join(
+                f"<span style='color: rgb{CLASS_COLOURS[i % len(CLASS_COLOURS)]}'>■</span>&nbsp;class {name}"
+                for i, name in enumerate(names))
         self._show_legend()
 
     def _show_legend(self) -> None:

@@ -1,17 +1,20 @@
 """The confusion matrix of the test split, live: rows are the true class, columns the predicted
-one, each cell shaded by the fraction of its row and labelled with its count; per-class accuracy
-(recall) and the overall accuracy below."""
+one, each cell shaded by the fraction of its row and labelled with its count; each class's accuracy
+(recall) at the end of its row, the overall accuracy and the weakest class in one line below. The
+labels' size follows the number of classes, so ten classes fit the tab as well as two."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from playground.gui.plots import stack_with_bar
 
 #: White to the playground's blue, for the share of a row.
+RECALL_COLOUR = "#2e7d32"
 _LUT = np.array([np.linspace(255, c, 256) for c in (0x08, 0x77, 0xBD)], dtype=np.float64).T.round().astype(np.uint8)
 
 
@@ -31,8 +34,9 @@ class ConfusionView(QWidget):
         self.image.setLookupTable(_LUT)
         item.addItem(self.image)
         self.texts: list[pg.TextItem] = []
+        self.recall_texts: list[pg.TextItem] = []
         self.summary = QLabel(objectName="confusionSummary", wordWrap=True)
-        self.caption = QLabel("Test split: rows are the true class, columns the predicted class.")
+        self.caption = QLabel("Test split: rows are the true class, columns the predicted one.")
         bar = QHBoxLayout()
         bar.addWidget(self.caption)
         stack_with_bar(self, bar, self.plot, self.summary)
@@ -41,9 +45,9 @@ class ConfusionView(QWidget):
     def clear(self, classification: bool) -> None:
         self.matrix = None
         self.image.clear()
-        for text in self.texts:
+        for text in self.texts + self.recall_texts:
             self.plot.removeItem(text)
-        self.texts = []
+        self.texts, self.recall_texts = [], []
         self.summary.setText("" if classification else
                              "A regression data set has no classes: its test RMSE and R² stand by the loss curves.")
 
@@ -61,23 +65,41 @@ class ConfusionView(QWidget):
             i, j = divmod(k, n)
             text.setText(f"{matrix[i, j]}")
             text.setColor("w" if share[i, j] > 0.6 else "#222")
-        recall = [f"class {i}: {share[i, i]:.0%}" if rows[i, 0] else f"class {i}: –" for i in range(n)]
+        for i, text in enumerate(self.recall_texts):
+            text.setText(f"{share[i, i]:.0%}" if rows[i, 0] else "–")
         total = matrix.sum()
         overall = np.trace(matrix) / total if total else 0.0
-        self.summary.setText(f"Accuracy {overall:.1%} of {total} test samples. Per class: " + ", ".join(recall))
+        present = [i for i in range(n) if rows[i, 0]]
+        weakest = min(present, key=lambda i: share[i, i]) if present else None
+        self.summary.setText(f"Accuracy {overall:.1%} of {total} test samples" +
+                             (f"; weakest: class {weakest} ({share[weakest, weakest]:.0%})" if weakest is not None else "") +
+                             ". Right: each class's accuracy.")
+
+    def recall(self) -> list[str]:
+        """The per-class accuracies as shown at the end of each row."""
+        return [t.toPlainText() for t in self.recall_texts]
 
     def _layout(self, n: int) -> None:
-        for text in self.texts:
+        for text in self.texts + self.recall_texts:
             self.plot.removeItem(text)
-        self.texts = []
+        self.texts, self.recall_texts = [], []
+        font = QFont()
+        font.setPointSizeF(10.0 if n <= 5 else 8.0 if n <= 10 else 6.5)
         for i in range(n):
             for j in range(n):
-                text = pg.TextItem("", anchor=(0.5, 0.5))
-                text.setPos(j, i)
-                self.plot.addItem(text)
-                self.texts.append(text)
+                self.texts.append(self._text(j, i, font))
+            recall = self._text(n + 0.35, i, font, anchor=(0.0, 0.5))
+            recall.setColor(RECALL_COLOUR)
+            self.recall_texts.append(recall)
         ticks = [[(k, str(k)) for k in range(n)]]
         item = self.plot.getPlotItem()
         item.getAxis("bottom").setTicks(ticks)
         item.getAxis("left").setTicks(ticks)
-        item.setRange(xRange=(-0.5, n - 0.5), yRange=(-0.5, n - 0.5), padding=0.02)
+        item.setRange(xRange=(-0.5, n + 0.9), yRange=(-0.5, n - 0.5), padding=0.0)
+
+    def _text(self, x: float, y: float, font: QFont, anchor=(0.5, 0.5)) -> pg.TextItem:
+        text = pg.TextItem("", anchor=anchor)
+        text.setFont(font)
+        text.setPos(x, y)
+        self.plot.addItem(text)
+        return text

@@ -11,7 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from playground.core.grids import GRADIENT_BINS, WEIGHT_BINS
-from playground.gui.plots import stack_with_bar
+from playground.gui.plots import DecadeAxis, stack_with_bar
 from playground.gui.theme import CLASS_COLOURS
 
 #: Columns kept; older ones are thinned (every other dropped) when the record is full.
@@ -30,7 +30,7 @@ class HistogramView(QWidget):
         self.graphics.setBackground("w")
         self.weights_plot = self.graphics.addPlot(row=0, col=0)
         self.gradients_plot = self.graphics.addPlot(row=0, col=1)
-        self.rms_plot = self.graphics.addPlot(row=1, col=0, colspan=2)
+        self.rms_plot = self.graphics.addPlot(row=1, col=0, colspan=2, axisItems={"left": DecadeAxis("left")})
         self.rms_plot.setLogMode(y=True)
         self.rms_plot.setLabel("left", "gradient RMS")
         self.rms_plot.getAxis("left").enableAutoSIPrefix(False)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QSl
 
 from playground.core.series import ThinningArray
 from playground.core.smoothing import DebiasedEMA
-from playground.gui.plots import stack_with_bar
+from playground.gui.plots import DecadeAxis, stack_with_bar
 
 TRAIN_COLOUR = (8, 119, 189)
 TEST_COLOUR = (245, 147, 34)
@@ -40,7 +40,7 @@ class LossPlot(QWidget):
         self.scheduled = False
         self.classification = True
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems={"left": DecadeAxis("left"), "bottom": DecadeAxis("bottom")})
         self.plot.setObjectName("lossPlotWidget")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
@@ -77,6 +77,9 @@ class LossPlot(QWidget):
         # steps in y) around the data: auto-range then changes in steps instead of with every new
         # epoch, so the axes (costly to draw) are redrawn only when a step is crossed.
         self.range_anchor = item.plot(pen=None)
+        self.empty_hint = pg.TextItem("Press Play: the loss curves appear here", color=(120, 120, 120),
+                                      anchor=(0.5, 0.5))
+        item.addItem(self.empty_hint, ignoreBounds=True)
         for name in ("left", "bottom", "right"):  # their text and grid, painted from a cached pixmap
             item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         item.getViewBox().sigResized.connect(self._sync_boxes)
@@ -254,8 +257,11 @@ class LossPlot(QWidget):
 
     def _anchor_range(self, x: np.ndarray, ys: list[np.ndarray], log_y: bool) -> None:
         values = np.concatenate([v[np.isfinite(v) & ((v > 0) if log_y else True)] for v in ys]) if ys else []
-        if len(x) == 0 or len(values) == 0:
-            self.range_anchor.setData([], [])
+        empty = len(x) == 0 or len(values) == 0
+        self.empty_hint.setVisible(empty)
+        if empty:  # a plain frame (epochs 1–100, loss 0.01–1) with a word on what will appear
+            self.range_anchor.setData([1.0, 100.0], [0.01 if log_y else 0.0, 1.0])
+            self.empty_hint.setPos(np.log10(10) if self.log_x.isChecked() else 50.0, -1.0 if log_y else 0.5)
             return
         low, high = float(values.min()), float(values.max())
         if log_y:

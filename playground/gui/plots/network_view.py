@@ -5,7 +5,9 @@ tile to see its map large in the boundary view; click a link or a bias to type a
 +/− buttons add or remove layers and neurons (undoable edits, like the network editor's).
 
 Columns wrap into sub-columns of at most MAX_ROWS tiles, so 6 layers of 32 neurons stay readable
-(the view scrolls when it must)."""
+(the view scrolls when it must). Its cost is bounded whatever the network: a layer shows its first
+NETWORK_UNITS neurons (the caption says how many more it has), and at most MAX_LINKS links are
+drawn (an evenly spaced sample of each layer's beyond that, said above the drawing)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (QGraphicsObject, QGraphicsPixmapItem, QGraphicsRe
 from playground.core.data.features import compute_features
 from playground.core.params import Param
 from playground.core.grids import grid_points
+from playground.core.probes import NETWORK_UNITS
 from playground.core.registry import FEATURES
 from playground.core.spec import Project
 from playground.gui.forms import NumberEdit, format_number
@@ -35,7 +38,11 @@ SUB_COLUMN_GAP = 6
 COLUMN_GAP = 64
 HEADER = 44
 BIAS = 8
-MIN_ZOOM, MAX_ZOOM = 0.5, 1.5
+MIN_ZOOM, MAX_ZOOM = 0.35, 1.5
+#: Between the columns of a deep network (more than DEEP dense layers) the gap narrows
+NARROW_GAP, DEEP = 36, 3
+#: Links drawn at most (a network of 6 × 32 has 5,216: all of them)
+MAX_LINKS = 6000
 #: Link width for |w| from 0 to WIDTH_SATURATION, as the TensorFlow Playground scales it.
 MIN_WIDTH, MAX_WIDTH, WIDTH_SATURATION = 1.0, 10.0, 5.0
 _LUT = diverging_lut(256)
@@ -137,12 +144,13 @@ class Links(QGraphicsObject):
 
     SAMPLES = 12
 
-    def __init__(self, view: "NetworkView", layer: int, sources: list[QPointF], targets: list[QPointF]) -> None:
+    def __init__(self, view: "NetworkView", layer: int, sources: list[QPointF], targets: list[QPointF],
+                 budget: int | None = None) -> None:
         super().__init__()
         self.view, self.layer = view, layer
         self.setZValue(-1)
         self.paths: list[QPainterPath] = []
-        pairs = [(j, i) for j in range(len(targets)) for i in range(len(sources))]
+        pairs = sampled_pairs(len(targets), len(sources), budget)
         self.pairs = pairs
         t = np.linspace(0.0, 1.0, self.SAMPLES)[:, None]
         samples = []
@@ -203,6 +211,15 @@ class Links(QGraphicsObject):
         self.view.select(Selected(self.layer, "weight", hit))
 
 
+def sampled_pairs(targets: int, sources: int, budget: int | None) -> list[tuple[int, int]]:
+    """Every (to, from) pair, or, past `budget`, an evenly spaced sample of each target's sources."""
+    if budget is None or targets * sources <= budget:
+        return [(j, i) for j in range(targets) for i in range(sources)]
+    per_target = max(1, budget // max(1, targets))
+    chosen = np.unique(np.linspace(0, sources - 1, per_target).round().astype(int))
+    return [(j, int(i)) for j in range(targets) for i in chosen]
+
+
 class NetworkView(QWidget):
     featureToggled = Signal(str)
     neuronHovered = Signal(int, int)      # (spec layer or −1 for a feature, unit)
@@ -225,6 +242,8 @@ class NetworkView(QWidget):
         self.add_layer.clicked.connect(self.addLayerRequested)
         self.remove_layer.clicked.connect(self.removeLayerRequested)
         self.layers_label = QLabel(objectName="hiddenLayersLabel")
+        self.sample_label = QLabel(objectName="linkSampleLabel")
+        self.sample_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.selection_label = QLabel("Click a link or a bias square to edit it.",
                                       objectName="selectionLabel")
         self.selection_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -239,7 +258,7 @@ class NetworkView(QWidget):
         top.addWidget(self.add_layer)
         top.addWidget(self.remove_layer)
         top.addWidget(self.layers_label)
-        top.addStretch(1)
+        top.addWidget(self.sample_label, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.selection_label, 1)
         bottom.addWidget(self.value_edit)
@@ -287,6 +306,8 @@ class NetworkView(QWidget):
         self.scene.clear()
         self.feature_tiles, self.neuron_tiles, self.biases, self.links = {}, {}, {}, {}
         self._weights, self._bias_values = {}, {}
+        self._all_links = []
+        self.sample_label.setText("")
         self.dense_layers = [i for i, _ in dense]
         drawable = flat and bool(dense)
         for widget in (self.view, self.selection_label, self.value_edit, self.apply_button, self.add_layer,
@@ -299,6 +320,7 @@ class NetworkView(QWidget):
                                  "and the views on the right.")
             return
         active = list(project.data.features)
+        budgets = self._link_budgets(len(active), [units for _, units in dense])
         x = 0.0
         sources: list[QPointF] = []
         self._caption("Features", "click to turn on/off", x, TILE)
@@ -314,17 +336,19 @@ class NetworkView(QWidget):
             label.setPos(x - label.boundingRect().width() - 4, tile.y() + TILE / 2 - 8)
             self.feature_tiles[name] = tile
         sources = [self._right(self.feature_tiles[name]) for name in active]
-        x += TILE + COLUMN_GAP
+        gap = COLUMN_GAP if len(dense) <= DEEP else NARROW_GAP
+        x += TILE + gap
         for k, (index, units) in enumerate(dense):
-            size = TILE if units <= MAX_ROWS else SMALL_TILE
-            rows = min(units, MAX_ROWS)
-            columns = math.ceil(units / MAX_ROWS)
+            shown = min(units, NETWORK_UNITS)
+            size = TILE if shown <= MAX_ROWS else SMALL_TILE
+            rows = min(shown, MAX_ROWS)
+            columns = math.ceil(shown / MAX_ROWS)
             width = columns * size + (columns - 1) * SUB_COLUMN_GAP
             output = k == len(dense) - 1
-            self._caption("Output" if output else f"Layer {index + 1}",
-                          f"{units} neuron{'s' if units != 1 else ''}", x, width, None if output else index)
+            detail = f"{units:,} neuron{'s' if units != 1 else ''}" + (f", {shown} shown" if shown < units else "")
+            self._caption("Output" if output else f"Layer {index + 1}", detail, x, width, None if output else index)
             tiles, marks = [], []
-            for unit in range(units):
+            for unit in range(shown):
                 column, row = divmod(unit, rows)
                 tile = Tile(self, index, unit, size)
                 tile.setPos(x + column * (size + SUB_COLUMN_GAP), HEADER + row * (size + ROW_GAP))
@@ -336,13 +360,28 @@ class NetworkView(QWidget):
                 self.scene.addItem(mark)
                 tiles.append(tile)
                 marks.append(mark)
-            links = Links(self, index, sources, [self._left(t) for t in tiles])
+            links = Links(self, index, sources, [self._left(t) for t in tiles], budgets[k])
             self.scene.addItem(links)
             self.neuron_tiles[index], self.biases[index], self.links[index] = tiles, marks, links
             sources = [self._right(t) for t in tiles]
-            x += width + COLUMN_GAP
+            x += width + gap
+        drawn, every = self.link_count(), sum(self._all_links)
+        self.sample_label.setText(f"{drawn:,} of {every:,} links drawn" if drawn < every else "")
+        self.sample_label.setToolTip(f"At most {MAX_LINKS:,} links are drawn: an evenly spaced sample of each "
+                                     "layer's, and the first 64 neurons of a wider layer" if drawn < every else "")
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-8, -8, 8, 8))
         self._fit()
+
+    def _link_budgets(self, features: int, units: list[int]) -> list[int | None]:
+        """How many links each dense layer may draw: all, unless the shown neurons have more than
+        MAX_LINKS together; then each layer its share. (Also keeps every layer's full count.)"""
+        shown = [min(u, NETWORK_UNITS) for u in units]
+        pairs = [s * n for s, n in zip(shown, [features] + shown[:-1])]
+        self._all_links = [u * n for u, n in zip(units, [features] + units[:-1])]
+        total = sum(pairs)
+        if total <= MAX_LINKS:
+            return [None] * len(pairs)
+        return [max(s, MAX_LINKS * p // total) for s, p in zip(shown, pairs)]
 
     def _fit(self) -> None:
         """Scale the drawing to the space there is (never below MIN_ZOOM: then it scrolls)."""
