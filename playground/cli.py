@@ -32,8 +32,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="playground", description="Neural Playground: build, train and export small "
-                     "neural networks. Without a command, opens the window.")
+    parser = _Parser(prog="playground", usage="%(prog)s [-h] [--version] [--self-test] [PROJECT.json | COMMAND ...]",
+                     description="Neural Playground: build, train and export small neural networks. "
+                     "Without a command, opens the window; with PROJECT.json, opens that project in it.",
+                     epilog="PROJECT.json: a project file (or a run folder's project.json) to open in the window.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--self-test", action="store_true",
@@ -150,10 +152,11 @@ def _train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from playground.core.devices import default_threads
+    from playground.core.devices import default_threads, limit_blas_threads
     from playground.core.run_folder import RunFolderLock
     from playground.core.training import Trainer
 
+    limit_blas_threads()
     torch.set_num_threads(args.threads or default_threads())
     trainer = Trainer(project)
     if state is not None:

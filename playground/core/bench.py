@@ -161,9 +161,15 @@ def run_bench(configs: list[str], seconds: float, threads: int, report: Callable
               json_path: Path | None = None) -> dict:
     """Measure, print a table with the goals of issue "Fast" beside the figures, and return (and
     optionally write as JSON) every figure."""
+    from playground.core.devices import limit_blas_threads
+
+    limit_blas_threads()
     torch.set_num_threads(threads)
     report(f"torch {torch.__version__}, {threads} thread(s); epochs/s, median of 5 interleaved rounds "
            f"(~{seconds:g} s per loop and configuration)")
+    report("The trainer and the bare loop run side by side here; the browser figures are a reference "
+           "measured once (shared/reference): a ratio to them holds only where both ran on the same "
+           "machine in the same run.")
     report(f"{'config':<9}{'trainer':>10}{'bare loop':>11}{'ratio':>8}{'browser':>9}{'vs browser':>12}  path")
     results = []
     for name in configs:

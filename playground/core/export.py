@@ -82,7 +82,7 @@ def export_model(model: nn.Module, project: Project, fmt: str, path: str | os.Pa
     on its first row alone (batch 1). Raises ExportError if it cannot or does not match."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
-    path = Path(path)
+    path = with_extension(Path(path), fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     model = model.to("cpu").eval()
     sample = sample.detach().to("cpu", torch.float32).contiguous()
@@ -98,6 +98,14 @@ def export_model(model: nn.Module, project: Project, fmt: str, path: str | os.Pa
     except Exception as err:  # an exporter's own failure, reported in the app's terms
         raise ExportError(f"{fmt} export failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}") from err
     return result
+
+
+def with_extension(path: Path, fmt: str) -> Path:
+    """`path` with the format's extension (core.formats.EXTENSIONS) when it has another or none:
+    torch.export and onnxruntime recognise their files by it (a .pt2 package named otherwise
+    fails to load back)."""
+    extension = EXTENSIONS[fmt]
+    return path if path.suffix.lower() == extension else path.with_name(path.name + extension)
 
 
 def _tmp(path: Path) -> Path:

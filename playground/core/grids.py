@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 GRID_RESOLUTION = 100
+#: Neurons per dense layer the network view draws (and so the network probe maps): a wider layer
+#: shows its first NETWORK_UNITS and says how many more it has.
+NETWORK_UNITS = 64
 GRID_EXTENT = 6.0
 #: histogram bins of weights and of log10 |gradient| (Weights & gradients tab)
 WEIGHT_BINS = np.linspace(-3.0, 3.0, 41)

@@ -17,7 +17,8 @@ from torch import nn
 
 from playground.core.data.features import compute_features
 from playground.core.modules import Sine
-from playground.core.grids import GRADIENT_BINS, GRID_EXTENT, GRID_RESOLUTION, WEIGHT_BINS, grid_points  # noqa: F401
+from playground.core.grids import (GRADIENT_BINS, GRID_EXTENT, GRID_RESOLUTION, NETWORK_UNITS,  # noqa: F401
+                                   WEIGHT_BINS, grid_points)
 from playground.core.targets import binary_score, class_probabilities
 
 @dataclass
@@ -77,9 +78,6 @@ def table_inputs(mean: np.ndarray, axes: tuple[int, int], resolution: int = GRID
 #: Values (grid rows × units) one pass of a probe may hold in a layer: a wide layer is probed in
 #: chunks of grid rows, so a 65,536-unit layer costs 16 MB at a time, not gigabytes.
 PROBE_VALUES = 2**22
-#: Neurons per dense layer the network view draws (and so the network probe maps): a wider layer
-#: shows its first NETWORK_UNITS and says how many more it has.
-NETWORK_UNITS = 64
 
 
 #: Neuron evaluations (grid points × units of every layer) one view probe may cost: a grid's

@@ -45,11 +45,35 @@ def _report_in(window):
     return report
 
 
+def _probe_startup(window) -> None:
+    """For `playground bench --startup`: print "shown" now (the window is painted), "ready" once
+    the training thread has its trainer, then press Play and print "played" when the first epoch
+    is on screen; then close."""
+    from PySide6.QtCore import QTimer
+
+    print("shown", flush=True)
+
+    def finish() -> None:
+        window.document.undo_stack.setClean()
+        window.close()
+
+    def wait_for(condition, then) -> None:
+        QTimer.singleShot(5, lambda: then() if condition() else wait_for(condition, then))
+
+    def play() -> None:
+        print("ready", flush=True)
+        window.toggle_play()
+        wait_for(lambda: window.epoch >= 1, lambda: (print("played", flush=True), finish()))
+
+    wait_for(lambda: window.worker.ready, play)
+
+
 def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
     """Open the window (with `project`, if given) and run until it closes. `startup_probe`
     (for `playground bench --startup`): print "shown" once the window has been painted, then close."""
     # torch is not imported here: the training thread imports it while the window is already on
     # screen (it takes over a second); nothing on the GUI thread needs it to show the window
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from playground.gui.main_window import MainWindow
@@ -64,14 +88,7 @@ def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
     sys.excepthook = _report_in(window)
     window.show()
     if startup_probe:
-        from PySide6.QtCore import QTimer
-
-        def shown() -> None:
-            print("shown", flush=True)
-            window.document.undo_stack.setClean()
-            window.close()
-
-        QTimer.singleShot(0, shown)  # runs after the first paint of the window
+        QTimer.singleShot(0, lambda: _probe_startup(window))  # runs after the first paint of the window
     try:
         return app.exec()
     finally:

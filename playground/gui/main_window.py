@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QSettings, QStandardPaths, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFormLayout, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog, QFormLayout, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -42,7 +42,7 @@ from playground.gui.dialogs.settings import SettingsDialog
 from playground.gui.dialogs.tour import Stop, Tour
 from playground.gui.preferences import Preferences
 from playground.gui.theme import apply_theme, theme_plots
-from playground.gui.worker import ExportRequest, TrainingWorker, ViewRequest
+from playground.gui.worker import SPEEDS, ExportRequest, TrainingWorker, ViewRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 DEFAULT_TEMPLATE = "tf-default.json"
@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
         self._build(threads)
         self._name_inputs()
         self._connect()
+        self._speed_changed()
         self.worker.set_views(self.view_request())
         self.worker.start()
         try:
@@ -142,6 +143,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._document_changed(None, self.document.project)
         self._path_changed(None)
+        if not self.worker.ready:  # torch loads on the training thread, after the window is up
+            self.status.showMessage("Starting PyTorch… (Play starts training as soon as it has loaded)")
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start(1000 * self.preferences.autosave_seconds)
@@ -330,6 +333,18 @@ class MainWindow(QMainWindow):
         self.epoch_label = QLabel(objectName="epochLabel")
         self.epoch_label.setStyleSheet("font-size: 15px; padding: 0 12px;")
         bar.addWidget(self.epoch_label)
+        bar.addSeparator()
+        bar.addWidget(QLabel("Speed ", objectName="speedLabel"))
+        self.speed = QComboBox(objectName="speedCombo")
+        self.speed.setToolTip("How fast training runs while playing: watch it learn (about one epoch a frame, "
+                              "as the TensorFlow Playground), fast, or as fast as this machine can")
+        for key, title in (("watch", "watch (≈30 epochs/s)"), ("fast", "fast (≈300 epochs/s)"),
+                           ("fastest", "as fast as possible")):
+            self.speed.addItem(title, key)
+        chosen = str(self.settings.value("training/speed", "watch"))
+        self.speed.setCurrentIndex(max(0, self.speed.findData(chosen if chosen in SPEEDS else "watch")))
+        self.speed.currentIndexChanged.connect(self._speed_changed)
+        bar.addWidget(self.speed)
         self._refresh_recent()
 
     def _tool_button(self, bar: QToolBar, action: QAction, name: str, tip: str) -> QToolButton:
@@ -771,6 +786,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("training/checkpointEvery", every)
         self.worker.set_checkpoints(every, self.recovery_path())
 
+    @Slot(int)
+    def _speed_changed(self, _index: int = 0) -> None:
+        key = self.speed.currentData()
+        self.settings.setValue("training/speed", key)
+        self.worker.set_speed(SPEEDS[key])
+
     @Slot(str)
     def _value_refused(self, text: str) -> None:
         self.show_message(text[:1].upper() + text[1:], error=True)
@@ -895,6 +916,8 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _data_ready(self, data) -> None:
+        if self.status.currentMessage().startswith("Starting PyTorch"):
+            self.status.clearMessage()
         if data.spec != self.document.project.data:
             return  # the data of a project since replaced (the worker takes commands in turn)
         self._analysis_after_reading()

@@ -47,6 +47,7 @@ class _Window:
         settings = QSettings(str(Path(folder) / "bench.ini"), QSettings.Format.IniFormat)
         settings.setValue("autosave/folder", folder)
         settings.setValue("tour/shown", True)
+        settings.setValue("training/speed", "fastest")  # the benchmark measures the fastest setting
         self.window = window = MainWindow(project_path=project, settings=settings)
         window.resize(1280, 800)
         window.show()
@@ -190,19 +191,25 @@ def startup_seconds(runs: int = 5, report: Callable[[str], None] = print) -> dic
     env = dict(os.environ)
     if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
-    times = []
+    times, ready, played = [], [], []
     for i in range(runs + 1):
         start = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-m", "playground", "--startup-probe"], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = process.stdout.readline().strip()
-        took = time.perf_counter() - start
+        moments = {}
+        for line in process.stdout:  # "shown", "ready", "played", each when it happens
+            moments[line.strip()] = time.perf_counter() - start
         process.wait(60)
-        if line != "shown":
-            raise RuntimeError("the window did not open (run 'playground' to see why)")
+        if set(moments) != {"shown", "ready", "played"}:
+            raise RuntimeError("the window did not open and train (run 'playground' to see why)")
         if i:  # the first run only warms the caches
-            times.append(took)
+            times.append(moments["shown"])
+            ready.append(moments["ready"])
+            played.append(moments["played"] - moments["ready"])
     median = statistics.median(times)
     report(f"start-up: window painted {median:.2f} s after 'playground' started (median of {runs}; "
            f"{', '.join(f'{t:.2f}' for t in times)}; goal ≤ 1.5 s)")
-    return {"startup_seconds": median, "runs": times}
+    report(f"  ready to train (torch loaded, trainer built) {statistics.median(ready):.2f} s after the start; "
+           f"Play pressed then: first epoch on screen {statistics.median(played) * 1000:.0f} ms later (goal ≤ 300 ms)")
+    return {"startup_seconds": median, "runs": times, "ready_seconds": statistics.median(ready),
+            "first_play_seconds": statistics.median(played)}

@@ -28,6 +28,9 @@ UPDATE_INTERVAL = 1 / 30
 MAX_UNDRAWN = 2
 #: Seconds between two computations of the slower views (histograms, confusion matrix, metrics).
 STATISTICS_INTERVAL = 0.25
+#: The toolbar's speeds, in epochs per second (None: as fast as possible). "watch" is the
+#: TensorFlow Playground's pace, about one epoch a frame: a person sees the boundary form.
+SPEEDS = {"watch": 30.0, "fast": 300.0, "fastest": None}
 
 
 @dataclass
@@ -122,6 +125,8 @@ class TrainingWorker(QThread):
         self._views = ViewRequest()
         self._last_statistics = 0.0
         self._drawn_axes: tuple[int, int] | None = None
+        self._speed: float | None = None   # epochs per second while playing (None: unlimited)
+        self._wakeup = threading.Event()   # ends a paced wait between two epochs at once
 
     # ------------------------------------------------------------ UI thread
 
@@ -136,6 +141,7 @@ class TrainingWorker(QThread):
 
     def pause(self) -> None:
         self._playing = False
+        self._wakeup.set()
         trainer = self._trainer
         if trainer is not None:
             trainer.stop()
@@ -170,6 +176,11 @@ class TrainingWorker(QThread):
     def set_update_interval(self, seconds: float) -> None:
         """How often (at most) the views get an update while training runs."""
         self.update_interval = max(1 / 120, float(seconds))
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """Train at most this many epochs a second while playing (None: as fast as it can)."""
+        self._speed = None if epochs_per_second is None else max(0.1, float(epochs_per_second))
+        self._wakeup.set()
 
     def set_threads(self, threads: int) -> None:
         self._send(("threads", threads))
@@ -223,8 +234,14 @@ class TrainingWorker(QThread):
     def playing(self) -> bool:
         return self._playing
 
+    @property
+    def ready(self) -> bool:
+        """True once a trainer is configured (torch has loaded): Play trains at once."""
+        return self._trainer is not None
+
     def _send(self, command: tuple) -> None:
         self._commands.put(command)
+        self._wakeup.set()
         trainer = self._trainer
         if trainer is not None and command[0] != "play":
             trainer.stop()  # let a running loop return and take the command
@@ -236,8 +253,9 @@ class TrainingWorker(QThread):
         # has loaded (it takes over a second); then the devices it finds go to the window
         import torch
 
-        from playground.core.devices import list_devices
+        from playground.core.devices import limit_blas_threads, list_devices
 
+        limit_blas_threads()
         torch.set_num_threads(self._threads)
         self.devicesFound.emit(list_devices())
         while True:
@@ -347,14 +365,27 @@ class TrainingWorker(QThread):
                 self._emit()  # not playing any more: every view gets the final state
                 self.stateChanged.emit("finished")
                 return
-            last = self._run(None if not total else total - trainer.epoch)
+            last = self._run_paced(trainer) if self._speed else self._run(None if not total else total - trainer.epoch)
             if last is not None and last.kind in ("diverged", "failed"):
                 self._playing = False
+                self._emit()
                 self.failed.emit(last.message)
                 self.stateChanged.emit("failed")
                 return
+        if self._pending:
+            self._emit()  # paced epochs not drawn yet
         if not self._playing and self._commands.empty():
             self.stateChanged.emit("paused")
+
+    def _run_paced(self, trainer):
+        """One epoch, then wait out the rest of its 1/speed seconds (a command ends the wait)."""
+        start = time.monotonic()
+        last = trainer.run(1, callback=self._on_epoch)
+        self._wakeup.clear()
+        speed = self._speed
+        if speed and self._playing and self._commands.empty():
+            self._wakeup.wait(max(0.0, 1.0 / speed - (time.monotonic() - start)))
+        return last
 
     def _run(self, epochs: int | None):
         trainer = self._trainer

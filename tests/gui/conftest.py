@@ -27,6 +27,7 @@ def settings(tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("autosave/folder", str(tmp_path / "recovery"))
     settings.setValue("tour/shown", True)  # the first-run tour has its own test
+    settings.setValue("training/speed", "fastest")  # the tests of training speed (watch) say so themselves
     return settings
 
 

@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
 from playground.core.probes import NetworkProbe
-from playground.gui.plots.network_view import (BiasMark, Button, Tile, link_width, value_colour)
+from playground.gui.plots.network_view import (MAX_LINKS, BiasMark, Button, Tile, link_width, value_colour)
 from tests.conftest import TF_INIT, project_dict
 
 
@@ -185,3 +186,33 @@ def test_on_images_the_network_view_says_where_to_look(make_window, qtbot):
     assert not view.view.isVisible() and not view.add_layer.isVisible()
     window.new_project(EXAMPLES / "tf-default.json")
     assert view.view.isVisible() and not view.message.isVisible() and len(view.neuron_tiles) == 3
+
+
+def test_a_network_too_big_for_memory_opens_with_a_message_and_bounded_views(make_window, write_project, qtbot):
+    huge = [{"type": "dense", "units": 65536, "activation": "tanh"}, {"type": "dense", "units": 65536},
+            {"type": "dense", "units": 1, "activation": "tanh"}]
+    window = make_window(write_project(project_dict(layers=huge), "huge.json"))
+    qtbot.waitUntil(lambda: "would need about" in window.banner.text(), timeout=10000)
+    assert not window.play_action.isEnabled() and window.isVisible()
+    window.left_tabs.setCurrentWidget(window.network_view)
+    view = window.network_view
+    assert len([t for t in items(view, Tile) if t.layer >= 0]) == 64 + 64 + 1
+    assert view.link_count() <= MAX_LINKS and "links drawn" in view.sample_label.text()
+    assert "65,536 neurons, 64 shown" in " ".join(t.text() for t in items(view, QGraphicsSimpleTextItem))
+
+
+def test_a_single_wide_layer_stays_live(make_window, write_project, qtbot):
+    from playground.core.grids import NETWORK_UNITS
+
+    wide = [{"type": "dense", "units": 65536, "activation": "tanh"}, {"type": "dense", "units": 1, "activation": "tanh"}]
+    window = make_window(write_project(project_dict(layers=wide, samples=100), "wide.json"))
+    window.left_tabs.setCurrentWidget(window.network_view)
+    view = window.network_view
+    wait_for_probe(qtbot, window)
+    tiles = [t for t in items(view, Tile) if t.layer == 0]
+    assert len(tiles) == NETWORK_UNITS and all(not t.pixmap().isNull() for t in tiles)  # maps drawn
+    assert view.link_count() == 2 * NETWORK_UNITS + NETWORK_UNITS  # every link of the shown neurons
+    boundary = window.boundary.image_data()
+    assert boundary is not None and boundary.shape[0] < 100  # a coarser grid keeps the frame cheap
+    window.step()
+    qtbot.waitUntil(lambda: window.epoch == 1, timeout=30000)

@@ -106,3 +106,22 @@ def test_a_value_out_of_range_is_named_in_the_message_bar_and_the_field_shows_wh
     type_into(qtbot, lr, "0.1")
     qtbot.keyClick(lr, Qt.Key.Key_Return)
     assert window.document.project.training.learning_rate == 0.1 and lr.text() == "0.1"
+
+
+def test_a_learner_watches_it_learn_at_the_default_speed(make_window, settings, qtbot):
+    import time
+
+    settings.remove("training/speed")  # a fresh install
+    window = make_window()
+    assert window.speed.currentData() == "watch"
+    window.toggle_play()
+    start = time.monotonic()
+    qtbot.waitUntil(lambda: window.epoch >= 15, timeout=20000)
+    seconds = time.monotonic() - start
+    window.toggle_play()
+    assert seconds >= 0.4, "15 epochs at about 30 a second take half a second, not an instant"
+    window.speed.setCurrentIndex(window.speed.findData("fastest"))
+    assert settings.value("training/speed") == "fastest"
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.state == "finished", timeout=20000)  # the rest of its 500 epochs
+    assert window.epoch == window.document.project.training.epochs

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QGraphicsObject, QGraphicsPixmapItem, QGraphicsRe
 from playground.core.data.features import compute_features
 from playground.core.params import Param
 from playground.core.grids import grid_points
-from playground.core.probes import NETWORK_UNITS
+from playground.core.grids import NETWORK_UNITS
 from playground.core.registry import FEATURES
 from playground.core.spec import Project
 from playground.gui.forms import NumberEdit, format_number
