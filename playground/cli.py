@@ -246,8 +246,6 @@ class _Progress:
 
 
 def _export(args: argparse.Namespace) -> int:
-    import torch
-
     from playground.core.export import export_model
     from playground.core.rundir import load_run
 
@@ -257,8 +255,7 @@ def _export(args: argparse.Namespace) -> int:
     if output.is_dir():
         raise PlaygroundError(f"--output {output}: is a folder; give a file name")
     run = load_run(args.run)
-    sample = torch.as_tensor(run.dataset.x_test)
-    result = export_model(run.model, run.project, args.format, output, sample, with_training=args.with_training)
+    result = export_model(run.model, run.project, args.format, output, run.dataset, with_training=args.with_training)
     files = ", ".join(str(f) for f in result.files)
     print(f"exported {args.format}: {files} (read back and checked on batches of "
           f"{' and '.join(str(b) for b in result.checked_batches)}; largest difference {result.max_difference:.2g})")

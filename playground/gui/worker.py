@@ -542,7 +542,7 @@ class TrainingWorker(QThread):
             return
         try:
             result = export_model(trainer.model, trainer.project, request.format, request.path,
-                                  torch.as_tensor(trainer.dataset.x_test), with_training=request.with_training)
+                                  trainer.dataset, with_training=request.with_training)
         except PlaygroundError as err:
             self.exportFinished.emit(None, str(err))
         else:

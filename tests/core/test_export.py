@@ -31,7 +31,7 @@ def test_onnx_runs_in_onnxruntime_with_any_batch(trained, tmp_path):
     import onnxruntime
 
     path = tmp_path / "model.onnx"
-    result = export_model(trained.model, trained.project, "onnx", path, trained.x_test)
+    result = export_model(trained.model, trained.project, "onnx", path, trained.dataset)
     assert result.checked_batches == (300, 1)
     onnx.checker.check_model(onnx.load(str(path)))
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -41,8 +41,8 @@ def test_onnx_runs_in_onnxruntime_with_any_batch(trained, tmp_path):
 
 
 def test_pt2_and_torchscript_load_in_plain_torch(trained, tmp_path):
-    export_model(trained.model, trained.project, "pt2", tmp_path / "m.pt2", trained.x_test)
-    export_model(trained.model, trained.project, "torchscript", tmp_path / "m.pt", trained.x_test)
+    export_model(trained.model, trained.project, "pt2", tmp_path / "m.pt2", trained.dataset)
+    export_model(trained.model, trained.project, "torchscript", tmp_path / "m.pt", trained.dataset)
     x = torch.randn(5, 2)
     expected = trained.model.eval()(x)
     assert torch.allclose(torch.export.load(tmp_path / "m.pt2").module()(x), expected, atol=1e-6)
@@ -50,7 +50,7 @@ def test_pt2_and_torchscript_load_in_plain_torch(trained, tmp_path):
 
 
 def test_python_export_needs_only_torch(trained, tmp_path):
-    export_model(trained.model, trained.project, "python", tmp_path / "net.py", trained.x_test)
+    export_model(trained.model, trained.project, "python", tmp_path / "net.py", trained.dataset)
     script = ("import sys, torch; sys.path.insert(0, '.'); import net; m = net.load_model(); "
               "print(m(torch.zeros(2, 2)).shape); "
               "assert not [k for k in sys.modules if k.startswith('playground')]")
@@ -111,12 +111,85 @@ def test_weights_that_do_not_fit_are_refused(trained, tmp_path):
 def test_export_mismatch_is_detected(trained, tmp_path, monkeypatch):
     import playground.core.export as export
 
-    def broken(model, project, path, sample, with_training):
+    def broken(model, project, path, sample, described, with_training):
         path.write_text("x")
         return [path], lambda x: np.zeros((len(x), 3), np.float32)
 
     monkeypatch.setattr(export, "_safetensors", broken)
     with pytest.raises(ExportError, match="differs from the live model"):
-        export_model(trained.model, trained.project, "safetensors", tmp_path / "m.safetensors", trained.x_test)
+        export_model(trained.model, trained.project, "safetensors", tmp_path / "m.safetensors", trained.dataset)
     with pytest.raises(ExportError, match="unknown export format"):
-        export_model(trained.model, trained.project, "gif", tmp_path / "m.gif", trained.x_test)
+        export_model(trained.model, trained.project, "gif", tmp_path / "m.gif", trained.dataset)
+
+
+def test_exports_take_raw_pixels_and_give_probabilities_with_class_names(tmp_path):
+    """The digits CNN exported to ONNX and fed the images as the file holds them (pixels 0–16)
+    is as accurate as in the app; its outputs are probabilities; the class names travel with it."""
+    import json
+
+    import onnx
+    import onnxruntime
+
+    from playground.core.data.images import load_digits
+    from tests.conftest import EXAMPLES
+
+    project = Project.from_dict({**json.loads((EXAMPLES / "digits-cnn.json").read_text()),
+                                 "training": {**json.loads((EXAMPLES / "digits-cnn.json").read_text())["training"],
+                                              "epochs": 8}})
+    trainer = Trainer(project)
+    trainer.run()
+    app_accuracy = trainer.metrics()["test_accuracy"]
+    result = export_model(trainer.model, project, "onnx", tmp_path / "digits.onnx", trainer.dataset)
+    session = onnxruntime.InferenceSession(str(tmp_path / "digits.onnx"), providers=["CPUExecutionProvider"])
+    raw = trainer.dataset.raw_test()
+    assert raw.min() >= 0 and 15 <= raw.max() <= 16  # the pixels as the digits file holds them
+    digits = load_digits()
+    # the same images straight from the file are what the export takes
+    assert any(np.allclose(raw[0], image, atol=1e-4) for image in digits.x_train.astype(np.float32))
+    probabilities = session.run(None, {"input": raw})[0]
+    assert probabilities.shape == (len(raw), 10) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)
+    accuracy = float((probabilities.argmax(axis=1) == trainer.dataset.y_test).mean())
+    assert accuracy == pytest.approx(app_accuracy, abs=1e-9)
+    assert session.get_outputs()[0].name == "probabilities"
+    props = {p.key: p.value for p in onnx.load(str(tmp_path / "digits.onnx")).metadata_props}
+    assert json.loads(props["classes"]) == [str(i) for i in range(10)] and "0–16" in props["input_meaning"]
+    described = json.loads((tmp_path / "digits.signature.json").read_text())
+    assert described["output"]["classes"] == [str(i) for i in range(10)]
+    assert tmp_path / "digits.signature.json" in result.files
+
+
+@pytest.mark.parametrize("fmt", ["pt2", "torchscript", "python", "safetensors"])
+def test_every_format_takes_the_planes_raw_points(tmp_path, fmt):
+    """A spiral network on x1, x2, sin(x1), x1·x2: each export takes the raw point and computes
+    the features inside; a tanh output comes out as two probabilities."""
+    layers = [{"type": "dense", "units": 6, "activation": "tanh"}, {"type": "dense", "units": 1, "activation": "tanh"}]
+    project = Project.from_dict(project_dict("spiral", layers=layers, features=["x1", "x2", "sin(x1)", "x1*x2"],
+                                             epochs=3))
+    trainer = Trainer(project)
+    trainer.run()
+    result = export_model(trainer.model, project, fmt, tmp_path / f"spiral.{fmt}", trainer.dataset)
+    assert result.checked_batches[0] == len(trainer.dataset.points_test)
+    point = torch.tensor([[1.5, -2.0]])
+    features = torch.tensor([[1.5, -2.0, np.sin(1.5), -3.0]], dtype=torch.float32)
+    score = float(trainer.model.eval()(features).detach()[0, 0])
+    expected = [(1 - score) / 2, (1 + score) / 2]
+    if fmt == "pt2":
+        got = torch.export.load(result.files[0]).module()(point)
+    elif fmt == "torchscript":
+        got = torch.jit.load(str(result.files[0]))(point)
+    elif fmt == "python":
+        import runpy
+        got = runpy.run_path(str(result.files[0]))["load_model"]()(point)
+    else:
+        from playground.core.export import from_preparation
+        import json
+        rebuilt = load_run_like(project, result.files[0])
+        got = from_preparation(rebuilt, json.loads(result.files[-1].read_text())["preparation"])(point)
+    assert np.allclose(got.detach().numpy(), [expected], atol=1e-5)
+
+
+def load_run_like(project, weights):
+    from playground.core.build import build_model
+    model = build_model(project.model, (4,))
+    load_state_into(model, load_weights(weights), str(weights))
+    return model.eval()

@@ -61,9 +61,8 @@ def test_every_layer_and_activation_builds_trains_and_exports(tmp_path):
     assert snap.kind == "epoch" and math.isfinite(snap.train_loss)
     changed = [k for k, v in trainer.model.state_dict().items() if not torch.equal(v, before[k])]
     assert any(k.endswith("weight") for k in changed)
-    sample = trainer.x_test
     for fmt in FORMATS:
-        result = export_model(trainer.model, project, fmt, tmp_path / f"m.{fmt}", sample)
+        result = export_model(trainer.model, project, fmt, tmp_path / f"m.{fmt}", trainer.dataset)
         assert result.files[0].is_file() and result.max_difference < 1e-3
 
 
@@ -86,7 +85,7 @@ def test_every_image_layer_builds_trains_and_exports_on_digits(tmp_path):
     flat = Project.from_dict({**raw, "model": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 10}]}})
     assert Trainer(flat).analysis.layers[0].output_shape == (64,)
     for fmt in FORMATS:
-        result = export_model(trainer.model, project, fmt, tmp_path / f"cnn.{fmt}", trainer.x_test)
+        result = export_model(trainer.model, project, fmt, tmp_path / f"cnn.{fmt}", trainer.dataset)
         assert result.files[0].is_file() and result.max_difference < 1e-3, fmt
 
 
@@ -115,7 +114,7 @@ def test_every_sequence_layer_builds_trains_and_exports(tmp_path, name):
     snap = trainer.run()
     assert snap.kind == "epoch" and math.isfinite(snap.train_loss)
     for fmt in FORMATS:
-        result = export_model(trainer.model, project, fmt, tmp_path / f"{name}.{fmt}", trainer.x_test)
+        result = export_model(trainer.model, project, fmt, tmp_path / f"{name}.{fmt}", trainer.dataset)
         assert result.files[0].is_file() and result.max_difference < 1e-3, fmt
 
 

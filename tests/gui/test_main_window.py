@@ -206,7 +206,9 @@ def test_export_onnx_through_the_dialog(window, qtbot, tmp_path):
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Exported" in window.banner.text(), timeout=5000)
     session = onnxruntime.InferenceSession(str(tmp_path / "circle.onnx"), providers=["CPUExecutionProvider"])
-    assert session.run(None, {"input": np.zeros((3, 2), np.float32)})[0].shape == (3, 1)
+    probabilities = session.run(None, {"input": np.zeros((3, 2), np.float32)})[0]  # raw points, class 0 / 1
+    assert probabilities.shape == (3, 2) and np.allclose(probabilities.sum(axis=1), 1)
+    assert (tmp_path / "circle.signature.json").is_file()
     # a failed export says so and the window goes on
     window.export_model("onnx", tmp_path)
     assert "file name" in window.banner.text()

@@ -29,6 +29,19 @@ class Dataset:
     num_classes: int = 0
     class_names: tuple[str, ...] = ()
     feature_names: tuple[str, ...] = ()
+    #: The model's input from the data's raw values: (raw − offset) · scale, elementwise
+    #: (broadcast over the input shape); None: the raw values are the input. For the plane the
+    #: raw values are the points (x1, x2) and the features are computed from them.
+    raw_offset: np.ndarray | None = None
+    raw_scale: np.ndarray | None = None
+
+    def raw_test(self) -> np.ndarray:
+        """The test inputs as the data holds them (pixels, a table's numbers, the plane's x1, x2)."""
+        if self.points_test is not None:
+            return np.ascontiguousarray(self.points_test, dtype=np.float32)
+        if self.raw_scale is None:
+            return self.x_test
+        return np.ascontiguousarray(self.x_test / self.raw_scale + self.raw_offset, dtype=np.float32)
 
     @property
     def task(self) -> str:
@@ -110,7 +123,9 @@ def _images(spec: DataSpec) -> Dataset:
     test = (x_test.astype(np.float32) * scale - mean) / std
     train = (train - mean) / std
     return Dataset(spec, None, None, np.ascontiguousarray(train), np.ascontiguousarray(test),
-                   y_train.astype(np.int64), y_test.astype(np.int64), info.classes, info.class_names)
+                   y_train.astype(np.int64), y_test.astype(np.int64), info.classes, info.class_names,
+                   raw_offset=np.float32(mean * arrays.peak).reshape(1, 1, 1),
+                   raw_scale=np.float32(1.0 / (arrays.peak * std)).reshape(1, 1, 1))
 
 
 def _table(spec: DataSpec) -> Dataset:
@@ -125,4 +140,5 @@ def _table(spec: DataSpec) -> Dataset:
     x_train = ((x_train - mean) / std).astype(np.float32)
     x_test = ((x_test - mean) / std).astype(np.float32)
     return Dataset(spec, None, None, x_train, x_test, y_train, y_test, len(encoded.classes),
-                   tuple(encoded.classes), tuple(encoded.feature_names))
+                   tuple(encoded.classes), tuple(encoded.feature_names),
+                   raw_offset=mean.astype(np.float32), raw_scale=(1.0 / std).astype(np.float32))
