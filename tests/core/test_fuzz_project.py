@@ -89,3 +89,49 @@ def test_truncated_files_are_refused_cleanly(cut):
     except PlaygroundError:
         return
     assert cut == len(json.dumps(BASE))
+
+
+NUMBERS = st.one_of(st.integers(-10**6, 10**6), st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from([0, 1, -1, 2, 0.5]))
+TRAINABLE = project_dict(layers=[{"type": "dense", "units": 4, "activation": "tanh",
+                                  "init": {"name": "uniform", "low": -0.5, "high": 0.5},
+                                  "bias_init": {"name": "normal", "mean": 0.0, "std": 0.1}},
+                                 {"type": "dense", "units": 1, "activation": "tanh"}],
+                         samples=40, epochs=2, optimizer={"name": "adam", "beta1": 0.9},
+                         schedule={"name": "step", "step_size": 3, "gamma": 0.5})
+def _value(raw, path):
+    for key in path:
+        raw = raw[key]
+    return raw
+
+
+NUMBER_PATHS = [p for p in paths(TRAINABLE) if p and isinstance(_value(TRAINABLE, p), (int, float))
+                and not isinstance(_value(TRAINABLE, p), bool)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(NUMBER_PATHS), NUMBERS), min_size=1, max_size=3))
+def test_a_project_that_loads_also_trains_and_saves_or_is_refused_at_once(tmp_path_factory, changes):
+    """What validation accepts must train and write its run folder: no value may pass the check
+    and fail later (uniform low > high once did, in the initializer)."""
+    from playground.core.rundir import write_run
+    from playground.core.training import Trainer
+
+    raw = copy.deepcopy(TRAINABLE)
+    for path, value in changes:
+        target = raw
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    try:
+        project = Project.from_dict(raw)
+        analysis = analyze(project)
+        analysis.raise_error()
+        check_memory(project, analysis, limit=2**28)
+    except PlaygroundError:
+        return
+    trainer = Trainer(project, memory_limit=2**28)
+    last = trainer.run(2)
+    assert last.kind in ("epoch", "diverged")
+    write_run(tmp_path_factory.mktemp("run") / "r", project, trainer.state_dict(), trainer.history,
+              trainer.metrics(), trainer.state())
