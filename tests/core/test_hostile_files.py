@@ -128,6 +128,7 @@ for count, units in enumerate(itertools.cycle(range(1, 9))):
 """
 
 
+@pytest.mark.slow
 def test_killing_the_app_while_it_saves_never_leaves_a_broken_project(tmp_path):
     """SIGKILL at random moments, a few dozen times: the project on disk is always complete."""
     path = tmp_path / "project.json"
@@ -135,10 +136,10 @@ def test_killing_the_app_while_it_saves_never_leaves_a_broken_project(tmp_path):
     script = tmp_path / "saver.py"
     script.write_text(SAVER.format(root=str(ROOT)))
     rng = random.Random(0)
-    deadline = time.monotonic() + 75
+    deadline = time.monotonic() + 60
     kills = 0
     seen_state = False
-    while kills < 24 and time.monotonic() < deadline:
+    while kills < 12 and time.monotonic() < deadline:
         process = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, cwd=ROOT)
         assert process.stdout.readline().strip() == b"ready"
         time.sleep(rng.uniform(0.0, 0.25))

@@ -323,7 +323,7 @@ class NetworkView(QWidget):
         budgets = self._link_budgets(len(active), [units for _, units in dense])
         x = 0.0
         sources: list[QPointF] = []
-        self._caption("Features", "click to turn on/off", x, TILE)
+        self._caption("Features", "click: on/off", x, TILE)
         for row, name in enumerate(FEATURES):
             tile = Tile(self, -1, active.index(name) if name in active else -1, TILE, name)
             tile.set_image(self._feature_images[name])
