@@ -47,6 +47,8 @@ from playground.gui.worker import SPEEDS, ExportRequest, TrainingWorker, ViewReq
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 DEFAULT_TEMPLATE = "tf-default.json"
 MAX_RECENT = 8
+#: A docked panel narrower than this after start-up is widened to DOCK_WIDTH (see _readable_docks)
+MIN_DOCK_WIDTH, DOCK_WIDTH = 200, 270
 
 
 def templates() -> list[tuple[str, Path]]:
@@ -1321,6 +1323,18 @@ class MainWindow(QMainWindow):
             self.choose_dataset(kind, str(path))
         else:
             self.show_message(f"Cannot open {path.name}: " + (error or DROP_HINT), error=True)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        QTimer.singleShot(0, self._readable_docks)  # once laid out at its real size
+
+    def _readable_docks(self) -> None:
+        """A layout saved in a small window (or by a dock dragged thin) can leave docks a few
+        pixels wide on a larger one: widen any docked panel narrower than MIN_DOCK_WIDTH."""
+        narrow = [d for d in self.findChildren(QDockWidget)
+                  if d.isVisible() and not d.isFloating() and d.width() < MIN_DOCK_WIDTH]
+        if narrow:
+            self.resizeDocks(narrow, [DOCK_WIDTH] * len(narrow), Qt.Orientation.Horizontal)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         super().changeEvent(event)

@@ -125,3 +125,18 @@ def test_a_learner_watches_it_learn_at_the_default_speed(make_window, settings, 
     window.toggle_play()
     qtbot.waitUntil(lambda: window.state == "finished", timeout=20000)  # the rest of its 500 epochs
     assert window.epoch == window.document.project.training.epochs
+
+
+def test_a_layout_saved_in_a_small_window_opens_readable_in_a_larger_one(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    small = make_window()
+    small.resize(800, 800)
+    docks = small.findChildren(QDockWidget)
+    small.resizeDocks(docks, [60] * len(docks), Qt.Orientation.Horizontal)
+    qtbot.wait(50)
+    small.close()  # saves the layout: docks about 60 px wide
+    window = make_window()
+    qtbot.waitUntil(lambda: all(d.width() >= 200 for d in window.findChildren(QDockWidget) if d.isVisible()),
+                    timeout=5000)

@@ -77,6 +77,7 @@ class LossPlot(QWidget):
         # steps in y) around the data: auto-range then changes in steps instead of with every new
         # epoch, so the axes (costly to draw) are redrawn only when a step is crossed.
         self.range_anchor = item.plot(pen=None)
+        self._empty_range = False
         self.empty_hint = pg.TextItem("Press Play: the loss curves appear here", color=(120, 120, 120),
                                       anchor=(0.5, 0.5))
         item.addItem(self.empty_hint, ignoreBounds=True)
@@ -259,10 +260,18 @@ class LossPlot(QWidget):
         values = np.concatenate([v[np.isfinite(v) & ((v > 0) if log_y else True)] for v in ys]) if ys else []
         empty = len(x) == 0 or len(values) == 0
         self.empty_hint.setVisible(empty)
+        item = self.plot.getPlotItem()
         if empty:  # a plain frame (epochs 1–100, loss 0.01–1) with a word on what will appear
-            self.range_anchor.setData([1.0, 100.0], [0.01 if log_y else 0.0, 1.0])
-            self.empty_hint.setPos(np.log10(10) if self.log_x.isChecked() else 50.0, -1.0 if log_y else 0.5)
+            self.range_anchor.setData([], [])
+            log_x = self.log_x.isChecked()
+            x_range, y_range = ((0.0, 2.0) if log_x else (0.0, 100.0)), ((-2.0, 0.0) if log_y else (0.0, 1.0))
+            item.setRange(xRange=x_range, yRange=y_range, padding=0.0)  # (view coordinates: log10 on log axes)
+            self.empty_hint.setPos(sum(x_range) / 2, sum(y_range) / 2)
+            self._empty_range = True
             return
+        if self._empty_range:  # the frame above turned auto-range off; the data takes it over
+            self._empty_range = False
+            item.enableAutoRange()
         low, high = float(values.min()), float(values.max())
         if log_y:
             bottom, top = 10.0 ** np.floor(np.log10(low)), 10.0 ** np.ceil(np.log10(high))
