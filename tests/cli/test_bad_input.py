@@ -16,7 +16,7 @@ from playground.core.project import save_project
 from playground.core.run_folder import RunFolderLock, clean_orphans, replace_folder
 from playground.core.spec import Project
 from playground.core.training import Trainer
-from tests.cli.test_cli import ROOT, assert_bad_input, playground
+from tests.cli.test_cli import ROOT
 from tests.conftest import project_dict
 
 
@@ -136,14 +136,15 @@ with RunFolderLock({run!r}):
 """
 
 
-def test_a_second_training_on_the_same_folder_is_refused_naming_the_first(tmp_path, write_project):
+def test_a_second_training_on_the_same_folder_is_refused_naming_the_first(tmp_path, write_project, capsys):
     run = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(root=str(ROOT), run=str(run))],
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        result = playground("train", str(write_project(project_dict(epochs=2))), "--output", str(run))
-        assert_bad_input(result, f"is in use by process {holder.pid}")
+        code = main(["train", str(write_project(project_dict(epochs=2))), "--output", str(run), "--quiet"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and f"is in use by process {holder.pid}" in err, err
     finally:
         holder.kill()
         holder.wait()
@@ -158,13 +159,13 @@ def test_a_second_training_on_the_same_folder_is_refused_naming_the_first(tmp_pa
         pytest.fail("the lock outlived its process")
 
 
-def test_a_diverged_run_exits_2_and_writes_the_last_good_epoch(tmp_path, write_project):
+def test_a_diverged_run_exits_2_and_writes_the_last_good_epoch(tmp_path, write_project, capsys):
     layers = [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"},
               {"type": "dense", "units": 1}]
     raw = project_dict("plane", layers=layers, learning_rate=10.0, epochs=30, samples=200)
     run = tmp_path / "run"
-    result = playground("train", str(write_project(raw)), "--output", str(run))
-    assert result.returncode == 2 and "loss became" in result.stderr, result.stderr
+    code, err = train_in_process(capsys, str(write_project(raw)), "--output", str(run))
+    assert code == 2 and err.startswith("error: loss became"), err
     metrics = json.loads((run / "metrics.json").read_text())
     assert "loss became" in metrics["diverged"]
     assert (run / "model.safetensors").is_file()
