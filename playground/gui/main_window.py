@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
-from playground.core.data.sources import DataNotRead, cached_only
+from playground.core.data.sources import cached_only
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.formats import FORMATS
 from playground.core.project import load_project, load_state

@@ -532,8 +532,6 @@ class TrainingWorker(QThread):
         return maps[unit]
 
     def _export(self, request: ExportRequest) -> None:
-        import torch
-
         from playground.core.export import export_model
 
         trainer = self._trainer
