@@ -300,9 +300,10 @@ def _bench(args: argparse.Namespace) -> int:
     if args.soak is not None:
         if not (math.isfinite(args.soak) and 0 < args.soak <= 24 * 60):
             raise PlaygroundError("--soak must be a number of minutes between 0 and 1440")
+        from playground.assets import EXAMPLES
         from playground.gui.window_bench import soak
 
-        project = Path(args.project) if args.project else Path(__file__).resolve().parent.parent / "assets" / "examples" / "spiral-challenge.json"
+        project = Path(args.project) if args.project else EXAMPLES / "spiral-challenge.json"
         if not project.is_file():
             raise PlaygroundError(f"--project {project}: no such project file")
         soak(args.soak, project)

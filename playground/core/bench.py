@@ -16,6 +16,7 @@ from typing import Callable
 
 import torch
 
+from playground.assets import EXAMPLES
 from playground.core import probes
 from playground.core.build import build_model, make_loss, make_optimizer
 from playground.core.project import load_project
@@ -34,7 +35,6 @@ def _dense(units: int, activation: str) -> dict:
     return {"type": "dense", "units": units, "activation": activation, **_TF_INIT}
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 
 
 def config(name: str) -> Project:

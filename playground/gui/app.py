@@ -16,12 +16,13 @@ def collect_garbage_in_gui_thread():
     return GarbageCollector(interval=1.0)
 
 
-ICONS = Path(__file__).resolve().parents[2] / "assets" / "icons"
 
 
 def app_icon():
     """The app's icon: the SVG and every PNG size (assets/icons)."""
     from PySide6.QtGui import QIcon
+
+    from playground.assets import ICONS
 
     icon = QIcon(str(ICONS / "neural-playground.svg"))
     for png in sorted(ICONS.glob("neural-playground-*.png")):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QProgressBar, QScrollArea, QSplitter, QStackedWidget, QStatusBar, QTabWidget, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
+from playground.assets import EXAMPLES
 from playground.core.data.sources import cached_only
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.formats import FORMATS
@@ -44,7 +45,6 @@ from playground.gui.preferences import Preferences
 from playground.gui.theme import apply_theme, theme_plots
 from playground.gui.worker import SPEEDS, ExportRequest, TrainingWorker, ViewRequest
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 DEFAULT_TEMPLATE = "tf-default.json"
 MAX_RECENT = 8
 #: A docked panel narrower than this after start-up is widened to DOCK_WIDTH (see _readable_docks)

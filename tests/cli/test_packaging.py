@@ -10,6 +10,7 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,10 +65,43 @@ def test_desktop_entry_metainfo_and_icons_agree():
     assert "--self-test" in script and "neural-playground.spec" in script
 
 
-def test_self_test_of_the_source_install(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+DROP_THE_CHECKOUT = """
+# The checkout this test runs from is installed editable in the interpreter's site-packages; its
+# import hook would win over the wheel installed in this venv. Drop it: what runs is the wheel.
+import sys
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in type(f).__module__.lower()]
+"""
+
+
+@pytest.mark.slow
+def test_a_built_wheel_installs_and_passes_its_self_test(tmp_path):
+    """`pip wheel` of this project, installed (not editable) in a fresh venv that borrows the
+    interpreter's torch and Qt: it carries its examples, digits and icons and passes
+    `playground --self-test` from there, and never imports the checkout."""
+    import venv
+    import zipfile
+
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(wheels)],
+                   check=True, capture_output=True, timeout=300)
+    wheel = next(wheels.glob("neural_playground-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for shipped in ("playground/_assets/examples/tf-default.json", "playground/_assets/data/digits.npz",
+                    "playground/_assets/icons/neural-playground.svg", "playground/core/fastpath/dense_kernel.c"):
+        assert shipped in names
+    folder = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(folder)
+    python = folder / "bin" / "python"
+    site = next((folder / "lib").glob("python3*/site-packages"))
+    (site / "sitecustomize.py").write_text(DROP_THE_CHECKOUT)
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    where = subprocess.run([str(python), "-c", "import playground.assets as a; print(a.__file__, a.EXAMPLES)"],
+                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert str(site) in where and "_assets" in where
+    env = {"PATH": f"{folder / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
            "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    result = subprocess.run([sys.executable, "-m", "playground", "--self-test"], capture_output=True, text=True,
+    result = subprocess.run([str(folder / "bin" / "playground"), "--self-test"], capture_output=True, text=True,
                             timeout=240, env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -79,3 +113,11 @@ def test_self_test_of_the_source_install(tmp_path):
     assert lines[2] == "ok  exported ONNX, read back and checked"
     assert lines[-1] == "self-test passed"
     assert not list(tmp_path.glob("*.onnx"))  # it wrote only in its own temporary folder
+
+
+def test_every_package_of_the_app_is_in_the_wheel():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "playground").rglob("__init__.py")}
+    assert found <= listed and listed - found == {"playground._assets"}

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.assets import DIGITS
 from playground.core.data.files import check_budget, decoded_cost, read_idx, read_npz, refuse_pickle
 from playground.core.errors import PlaygroundError
 from playground.core.memory import data_budget_bytes
 from playground.core.user_files import check_folder, list_folder, open_regular, read_capped
 
-DIGITS = Path(__file__).resolve().parents[3] / "assets" / "data" / "digits.npz"
 MNIST_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
                "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
 CIFAR_TRAIN = [f"data_batch_{i}.bin" for i in range(1, 6)]
