@@ -1,7 +1,8 @@
-"""Parameter descriptions and their validation, shared by every catalogue in the registry.
+"""Parameter descriptions, shared by every catalogue in the registry, and the checks of plain
+values (numbers, mappings, unknown keys) they are validated with (core.validation).
 
 A catalogue entry (a layer kind, an optimizer, an initializer, ...) lists its parameters as `Param`s.
-The same description validates a project file, fills defaults, and will generate the GUI's forms.
+The same description validates a project file, fills defaults, and generates the GUI's forms.
 """
 
 from __future__ import annotations
@@ -127,79 +128,3 @@ def check_unknown_keys(raw: Mapping[str, Any], known: list[str] | tuple[str, ...
         if key not in known:
             where = f"{path}.{key}" if path else str(key)
             raise ValidationError(where, "is not a known setting" + suggest(key, known))
-
-
-def validate_value(p: Param, value: Any, path: str) -> Any:
-    """Check one parameter value against its description and return it normalized."""
-    if p.kind == "int":
-        return check_number(value, path, integer=True, low=p.low, high=p.high,
-                            low_exclusive=p.low_exclusive)
-    if p.kind == "float":
-        return check_number(value, path, integer=False, low=p.low, high=p.high,
-                            low_exclusive=p.low_exclusive)
-    if p.kind == "optional_float":
-        if value is None:
-            return None
-        return check_number(value, path, integer=False, low=p.low, high=p.high,
-                            low_exclusive=p.low_exclusive)
-    if p.kind == "bool":
-        if not isinstance(value, bool):
-            raise ValidationError(path, f"must be true or false, not {type_name(value)}")
-        return value
-    if p.kind == "choice":
-        if not isinstance(value, str):
-            raise ValidationError(path, f"must be a string ({p.range_text()}), not {type_name(value)}")
-        if value not in p.choices:
-            raise ValidationError(path, f'"{value}" is not valid' + suggest(value, p.choices))
-        return value
-    if p.kind == "ref":
-        # Resolved lazily to avoid an import cycle: the registry imports this module.
-        from playground.core.registry import catalogue
-
-        return parse_named(catalogue(p.ref), value, path, what=p.ref)
-    raise AssertionError(f"unknown parameter kind {p.kind}")
-
-
-def validate_params(entry: Entry, raw: Mapping[str, Any], path: str,
-                    ignore: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Validate `raw` against `entry.params`: unknown keys rejected, defaults filled in."""
-    known = [p.name for p in entry.params] + list(ignore)
-    check_unknown_keys(raw, known, path)
-    out: dict[str, Any] = {}
-    for p in entry.params:
-        sub = f"{path}.{p.name}" if path else p.name
-        out[p.name] = validate_value(p, raw[p.name], sub) if p.name in raw else p.default
-    for p in entry.params:
-        if p.at_most and out[p.name] > out[p.at_most]:
-            raise ValidationError(f"{path}.{p.name}" if path else p.name,
-                                  f"must be ≤ {p.at_most} ({out[p.at_most]:g}), not {out[p.name]:g}")
-    return out
-
-
-def parse_named(entries: Mapping[str, Entry], value: Any, path: str, *, what: str) -> dict[str, Any]:
-    """A catalogue choice given as a bare name or as {"name": ..., params...}; returns the dict form."""
-    if isinstance(value, str):
-        raw: Mapping[str, Any] = {"name": value}
-    elif isinstance(value, dict):
-        raw = value
-        if "name" not in raw:
-            raise ValidationError(path, f'needs a "name" (one of {", ".join(entries)})')
-    else:
-        raise ValidationError(path, f"must be a {what} name or an object with a name, "
-                                    f"not {type_name(value)}")
-    name = raw["name"]
-    if not isinstance(name, str):
-        raise ValidationError(f"{path}.name" if isinstance(value, dict) else path,
-                              f"must be a string, not {type_name(name)}")
-    if name not in entries:
-        raise ValidationError(path, f'unknown {what} "{name}"' + suggest(name, tuple(entries)))
-    params = validate_params(entries[name], {k: v for k, v in raw.items() if k != "name"}, path)
-    return {"name": name, **params}
-
-
-def compact_named(entries: Mapping[str, Entry], value: dict[str, Any]) -> str | dict[str, Any]:
-    """The bare name when every parameter is at its default, else the dict: for tidy files."""
-    entry = entries[value["name"]]
-    if all(value.get(p.name) == p.default for p in entry.params):
-        return value["name"]
-    return dict(value)

@@ -10,8 +10,6 @@ exporter writes them out, so a built model and its generated code cannot drift a
 
 from __future__ import annotations
 
-from typing import Mapping
-
 from playground.core.params import Entry, Param
 
 # ---------------------------------------------------------------------------------------------
@@ -243,32 +241,3 @@ FEATURES: dict[str, Entry] = {e.name: e for e in [
     Entry("sin(x1)", "sin x₁", "Sine of the first coordinate.", "sin(x₁)", extra={"code": "np.sin(x1)"}),
     Entry("sin(x2)", "sin x₂", "Sine of the second coordinate.", "sin(x₂)", extra={"code": "np.sin(x2)"}),
 ]}
-
-
-def _layers() -> Mapping[str, Entry]:
-    from playground.core.layers import LAYERS
-
-    return {name: kind.entry for name, kind in LAYERS.items()}
-
-
-_CATALOGUES = {
-    "activation": lambda: ACTIVATIONS,
-    "loss": lambda: LOSSES,
-    "optimizer": lambda: OPTIMIZERS,
-    "initializer": lambda: INITIALIZERS,
-    "schedule": lambda: SCHEDULES,
-    "regularization": lambda: REGULARIZATIONS,
-    "dataset": lambda: DATASETS,
-    "feature": lambda: FEATURES,
-    "layer": _layers,
-}
-
-
-def catalogue(name: str) -> Mapping[str, Entry]:
-    """A catalogue by name: activation, loss, optimizer, initializer, schedule, regularization,
-    dataset, feature, layer."""
-    return _CATALOGUES[name]()
-
-
-def catalogue_names() -> list[str]:
-    return list(_CATALOGUES)

@@ -13,9 +13,8 @@ from typing import Any
 
 from playground.core.errors import ValidationError
 from playground.core.layers import LAYERS
-from playground.core.params import (Param, check_mapping, check_number, check_unknown_keys,
-                                    compact_named, suggest, type_name, validate_params,
-                                    validate_value)
+from playground.core.params import Param, check_mapping, check_number, check_unknown_keys, suggest, type_name
+from playground.core.validation import compact_named, validate_params, validate_value
 from playground.core.registry import (DATASETS, FEATURES, INITIALIZERS, LOSSES, OPTIMIZERS,
                                       REGULARIZATIONS, SCHEDULES)
 
@@ -71,13 +70,10 @@ class DataSpec:
 
     @property
     def num_classes(self) -> int:
-        """Classes of a classification (0 for regression); a table's come from its file."""
-        fixed = DATASETS[self.dataset].extra["classes"]
-        if fixed or self.task == "regression":
-            return fixed if self.task == "classification" else 0
-        from playground.core.data.sources import data_info
-
-        return data_info(self).classes
+        """Classes of a classification whose data set fixes them (the plane's, the sequences'); 0
+        for regression and for data read from files, whose classes only the file says
+        (core.data.sources.data_info)."""
+        return DATASETS[self.dataset].extra["classes"] if self.task == "classification" else 0
 
     @property
     def input_signature(self) -> tuple:

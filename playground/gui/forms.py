@@ -17,7 +17,7 @@ from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from playground.core.params import Param
-from playground.core.registry import catalogue, catalogue_names
+from playground.core.catalogues import catalogue, catalogue_names
 
 INVALID_STYLE = "QLineEdit { background: #ffd7d7; }"
 

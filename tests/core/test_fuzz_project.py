@@ -21,10 +21,13 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 
 
 def load_and_check(raw) -> None:
-    """What the app does with a file before training: validate, analyze, estimate memory."""
+    """What the app does with a file before training: validate, analyze, estimate memory. What
+    loads must be a project that writes back to the same project (nothing lost or invented)."""
     project = Project.from_dict(raw)
+    assert Project.from_dict(json.loads(json.dumps(project.to_dict(), allow_nan=False))) == project
     analysis = analyze(project)
     if analysis.ok:
+        assert analysis.layers and analysis.encoding is not None
         check_memory(project, analysis)
 
 

@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsObject, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+from PySide6.QtWidgets import (QGraphicsObject, QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsSimpleTextItem,
+                               QWidget)
 
 from playground.gui.theme import diverging_lut
-
-if TYPE_CHECKING:
-    from playground.gui.plots.network_view import NetworkView
 
 TILE = 32
 SMALL_TILE = 22           # for layers wider than MAX_ROWS
@@ -68,7 +64,7 @@ class Selected:
 class Tile(QGraphicsPixmapItem):
     """A feature's or a neuron's map. `layer` is −1 for the input features."""
 
-    def __init__(self, view: "NetworkView", layer: int, unit: int, size: int, name: str = "") -> None:
+    def __init__(self, view: QWidget, layer: int, unit: int, size: int, name: str = "") -> None:
         super().__init__()
         self.view, self.layer, self.unit, self.size, self.name = view, layer, unit, size, name
         self.setAcceptHoverEvents(True)
@@ -98,7 +94,7 @@ class Tile(QGraphicsPixmapItem):
 
 
 class BiasMark(QGraphicsRectItem):
-    def __init__(self, view: "NetworkView", layer: int, unit: int) -> None:
+    def __init__(self, view: QWidget, layer: int, unit: int) -> None:
         super().__init__(0, 0, BIAS, BIAS)
         self.view, self.layer, self.unit = view, layer, unit
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -132,7 +128,7 @@ class Links(QGraphicsObject):
 
     SAMPLES = 12
 
-    def __init__(self, view: "NetworkView", layer: int, sources: list[QPointF], targets: list[QPointF],
+    def __init__(self, view: QWidget, layer: int, sources: list[QPointF], targets: list[QPointF],
                  budget: int | None = None) -> None:
         super().__init__()
         self.view, self.layer = view, layer
