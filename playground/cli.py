@@ -32,6 +32,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from playground.core.data.download import SOURCES
+    from playground.core.formats import FORMATS
+
     parser = _Parser(prog="playground", usage="%(prog)s [-h] [--version] [--self-test] [PROJECT.json | COMMAND ...]",
                      description="Neural Playground: build, train and export small neural networks. "
                      "Without a command, opens the window; with PROJECT.json, opens that project in it.",
@@ -56,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export a trained run as a model file")
     export.add_argument("run", help="run folder written by 'playground train'")
-    export.add_argument("--format", required=True, choices=("onnx", "pt2", "torchscript", "safetensors", "python"))
+    export.add_argument("--format", required=True, choices=FORMATS)
     export.add_argument("--output", required=True, help="file to write")
     export.add_argument("--with-training", action="store_true",
                         help="python only: also write <name>_train.py that reproduces the run")
@@ -64,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("info", help="versions, torch threads and the devices found")
 
     download = sub.add_parser("download", help="download MNIST, Fashion-MNIST, KMNIST or CIFAR-10 (needs internet)")
-    download.add_argument("dataset", choices=("mnist", "fashion-mnist", "kmnist", "cifar10"))
+    download.add_argument("dataset", choices=tuple(SOURCES))
     download.add_argument("--to", help="folder to write (default: the user data folder)")
     download.add_argument("--url", help=argparse.SUPPRESS)  # another mirror (tests use a local server)
 

@@ -322,6 +322,10 @@ class Project:
         return {"format": FORMAT, "version": VERSION, "data": self.data.to_dict(),
                 "model": self.model.to_dict(), "training": self.training.to_dict(), **self.extra}
 
+    def same_architecture(self, other: "Project") -> bool:
+        """True when trained weights of one fit the other: the same layers and the same input."""
+        return self.model == other.model and self.data.input_signature == other.data.input_signature
+
     def with_training(self, **changes: Any) -> "Project":
         """A copy with some training settings changed (validated)."""
         raw = self.training.to_dict() | changes

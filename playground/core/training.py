@@ -811,8 +811,7 @@ class Trainer:
 
     def same_architecture(self, other: "Trainer") -> bool:
         """True when `other`'s weights fit this model (same layers and input features)."""
-        return (self.project.model == other.project.model
-                and self.project.data.input_signature == other.project.data.input_signature)
+        return self.project.same_architecture(other.project)
 
     def adopt(self, previous: "Trainer") -> None:
         """Continue where `previous` stopped, under this trainer's settings: its weights, epoch,

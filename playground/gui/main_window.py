@@ -428,7 +428,7 @@ class MainWindow(QMainWindow):
             self.show_message(str(err), error=True)
             self._show_project(current)
             return False
-        if self._architecture_changed(current, project) and self.epoch > 0:
+        if not current.same_architecture(project) and self.epoch > 0:
             if not self.confirm("Discard the trained weights?",
                                 "This change alters the network, so training starts again from new "
                                 "weights. Go on?"):
@@ -436,10 +436,6 @@ class MainWindow(QMainWindow):
                 return False
         self.document.edit(project, text, merge_key)
         return True
-
-    @staticmethod
-    def _architecture_changed(old: Project | None, new: Project) -> bool:
-        return old is None or old.model != new.model or old.data.input_signature != new.data.input_signature
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no (tests replace this)."""
@@ -723,7 +719,7 @@ class MainWindow(QMainWindow):
         # against what the worker trains now (edits that left the project invalid never reached it)
         data_changed = self._configured_data is None or self._configured_data != new.data
         self._configured_data = new.data
-        keep = not self._architecture_changed(old, new)
+        keep = old is not None and old.same_architecture(new)
         state, self._pending_state = self._pending_state, None
         if data_changed and new.data.kind != "plane":  # reading files: show it until the data arrives
             self.busy.show()

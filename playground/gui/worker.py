@@ -400,8 +400,7 @@ class TrainingWorker(QThread):
         from playground.core.project import save_project
 
         trainer = self._trainer
-        fits = (trainer is not None and trainer.epoch + trainer.step > 0
-                and trainer.project.model == project.model and trainer.project.data.input_signature == project.data.input_signature)
+        fits = trainer is not None and trainer.epoch + trainer.step > 0 and trainer.project.same_architecture(project)
         try:
             save_project(project, path, trainer.state() if fits else None)
         except OSError as err:

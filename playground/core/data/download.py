@@ -10,19 +10,32 @@ import shutil
 import tarfile
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from playground.core.data import images
 from playground.core.errors import PlaygroundError
 
-#: Where each set's files are published (MNIST: the mirror torchvision uses).
-SOURCES: dict[str, tuple[str, list[str]]] = {
-    "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", [f"{n}.gz" for n in images.MNIST_FILES.values()]),
-    "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-                      [f"{n}.gz" for n in images.MNIST_FILES.values()]),
-    "kmnist": ("http://codh.rois.ac.jp/kmnist/dataset/kmnist/", [f"{n}.gz" for n in images.MNIST_FILES.values()]),
-    "cifar10": ("https://www.cs.toronto.edu/~kriz/", ["cifar-10-binary.tar.gz"]),
+@dataclass(frozen=True)
+class Source:
+    """A downloadable set: what the menus call it, the data set it becomes, where its files are."""
+
+    title: str
+    dataset: str          # "mnist" (the MNIST-format reader) or "cifar10"
+    url: str
+    files: tuple[str, ...]
+
+
+_IDX = tuple(f"{n}.gz" for n in images.MNIST_FILES.values())
+#: Every downloadable set (MNIST: the mirror torchvision uses); the CLI and the window list these.
+SOURCES: dict[str, Source] = {
+    "mnist": Source("MNIST (digits)", "mnist", "https://ossci-datasets.s3.amazonaws.com/mnist/", _IDX),
+    "fashion-mnist": Source("Fashion-MNIST (clothes)", "mnist",
+                            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", _IDX),
+    "kmnist": Source("KMNIST (Japanese characters)", "mnist", "http://codh.rois.ac.jp/kmnist/dataset/kmnist/", _IDX),
+    "cifar10": Source("CIFAR-10 (binary batches)", "cifar10", "https://www.cs.toronto.edu/~kriz/",
+                      ("cifar-10-binary.tar.gz",)),
 }
 MAX_DOWNLOAD_BYTES = 400 * 2**20
 
@@ -56,7 +69,7 @@ def download(name: str, folder: str | os.PathLike | None = None, *, base_url: st
     choose in the app."""
     if name not in SOURCES:
         raise PlaygroundError(f"unknown data set {name!r}; downloadable: {', '.join(SOURCES)}")
-    url, files = SOURCES[name]
+    url, files = SOURCES[name].url, list(SOURCES[name].files)
     url = base_url or url
     folder = Path(folder) if folder is not None else data_folder() / name
     try:

@@ -12,12 +12,10 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from playground.core.data import download as downloads
 from playground.core.errors import PlaygroundError
 
-#: What the download button offers for each data set of the registry.
-CHOICES: dict[str, list[tuple[str, str]]] = {
-    "mnist": [("MNIST (digits)", "mnist"), ("Fashion-MNIST (clothes)", "fashion-mnist"),
-              ("KMNIST (Japanese characters)", "kmnist")],
-    "cifar10": [("CIFAR-10 (binary batches)", "cifar10")],
-}
+#: What the download button and menu offer for each data set: (title, source name).
+CHOICES: dict[str, list[tuple[str, str]]] = {}
+for _name, _source in downloads.SOURCES.items():
+    CHOICES.setdefault(_source.dataset, []).append((_source.title, _name))
 
 
 class Cancelled(PlaygroundError):
