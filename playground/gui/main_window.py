@@ -17,12 +17,13 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDockWidget, QFileDialog
                                QToolButton, QVBoxLayout, QWidget)
 
 from playground.assets import EXAMPLES
+from playground.core import edits
 from playground.core.data.sources import cached_only
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.formats import FORMATS
 from playground.core.project import load_project, load_state
 from playground.core.shapes import analyze, check_memory
-from playground.core.spec import LayerSpec, Project
+from playground.core.spec import Project
 from playground.gui.background import BackgroundJob
 from playground.gui.canvas import NetworkEditor
 from playground.gui.code_view import CodeView
@@ -415,15 +416,13 @@ class MainWindow(QMainWindow):
 
     # ================================================================ editing
 
-    def apply(self, mutate: Callable[[dict], None], text: str, merge_key: str | None = None) -> bool:
-        """Change the project by `mutate` on its dict form, validate, and push it as one undo step.
-        An invalid value is refused with a message; an architecture change after training asks
+    def apply(self, edit: Callable[[Project], Project], text: str, merge_key: str | None = None) -> bool:
+        """Change the project by `edit` (core.edits: Project -> Project, validated) and push it as
+        one undo step. A refused edit is a message; an architecture change after training asks
         first. Returns whether the edit was made."""
         current = self.document.project
-        raw = current.to_dict()
-        mutate(raw)
         try:
-            project = Project.from_dict(raw)
+            project = edit(current)
         except ValidationError as err:
             self.show_message(str(err), error=True)
             self._show_project(current)
@@ -443,69 +442,38 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def insert_layer(self, index: int, kind: str) -> None:
-        def mutate(raw: dict) -> None:
-            layers = raw["model"]["layers"]
-            layer = LayerSpec.create(kind).to_dict()
-            if kind == "dense":
-                layer["units"] = 4
-                layer["activation"] = "tanh"
-            layers.insert(max(0, min(index, len(layers))), layer)
-        if self.apply(mutate, f"Add {kind} layer"):
+        if self.apply(lambda p: edits.insert_layer(p, index, kind), f"Add {kind} layer"):
             self.editor.select(max(0, min(index, len(self.document.project.model.layers) - 1)))
 
     def move_layer(self, source: int, target: int) -> None:
-        def mutate(raw: dict) -> None:
-            layers = raw["model"]["layers"]
-            layers.insert(target, layers.pop(source))
-        if self.apply(mutate, "Move layer"):
+        if self.apply(lambda p: edits.move_layer(p, source, target), "Move layer"):
             self.editor.select(target)
 
     def delete_layer(self, index: int) -> None:
-        if len(self.document.project.model.layers) <= 1:
-            self.show_message("The network needs at least its output layer.", error=True)
-            return
-        if self.apply(lambda raw: raw["model"]["layers"].pop(index), "Delete layer"):
+        if self.apply(lambda p: edits.delete_layer(p, index), "Delete layer"):
             self.editor.select(min(index, len(self.document.project.model.layers) - 1))
 
     def duplicate_layer(self, index: int) -> None:
-        def mutate(raw: dict) -> None:
-            layers = raw["model"]["layers"]
-            layers.insert(index + 1, json.loads(json.dumps(layers[index])))
-        if self.apply(mutate, "Duplicate layer"):
+        if self.apply(lambda p: edits.duplicate_layer(p, index), "Duplicate layer"):
             self.editor.select(index + 1)
 
     def change_units(self, index: int, delta: int) -> None:
-        def mutate(raw: dict) -> None:
-            raw["model"]["layers"][index]["units"] += delta
-        self.apply(mutate, f"{'Add' if delta > 0 else 'Remove'} a neuron")
-
-    def _dense_layers(self) -> list[int]:
-        return [i for i, layer in enumerate(self.document.project.model.layers) if layer.type == "dense"]
+        self.apply(lambda p: edits.change_units(p, index, delta), f"{'Add' if delta > 0 else 'Remove'} a neuron")
 
     @Slot()
     def add_hidden_layer(self) -> None:
         """A new hidden dense layer just before the output layer (as the TensorFlow Playground's +)."""
-        dense = self._dense_layers()
-        self.insert_layer(dense[-1] if dense else len(self.document.project.model.layers), "dense")
+        self.apply(edits.add_hidden_layer, "Add dense layer")
 
     @Slot()
     def remove_hidden_layer(self) -> None:
-        dense = self._dense_layers()
-        if len(dense) < 2:
-            self.show_message("There is no hidden layer to remove.", error=True)
-            return
-        self.delete_layer(dense[-2])
+        self.apply(edits.remove_hidden_layer, "Remove hidden layer")
 
     @Slot(str)
     def toggle_feature(self, name: str) -> None:
-        """Turn an input feature on or off (features keep the catalogue's order)."""
-        from playground.core.registry import FEATURES
-
-        def mutate(raw: dict) -> None:
-            chosen = set(raw["data"]["features"]) ^ {name}
-            raw["data"]["features"] = [f for f in FEATURES if f in chosen]
+        """Turn an input feature on or off."""
         on = name not in self.document.project.data.features
-        self.apply(mutate, f"Turn {'on' if on else 'off'} feature {name}")
+        self.apply(lambda p: edits.toggle_feature(p, name), f"Turn {'on' if on else 'off'} feature {name}")
 
     @Slot(int, str, object, float)
     def set_parameter(self, layer: int, name: str, index: tuple, value: float) -> None:
@@ -514,9 +482,8 @@ class MainWindow(QMainWindow):
         self.status.showMessage(f"Set {name} {list(index)} of layer {layer + 1} to {value:g}", 5000)
 
     def edit_layer(self, index: int, name: str, value: Any) -> None:
-        def mutate(raw: dict) -> None:
-            raw["model"]["layers"][index][name] = value
-        self.apply(mutate, f"Change {name}", merge_key=f"layer{index}.{name}")
+        self.apply(lambda p: edits.set_layer_parameter(p, index, name, value), f"Change {name}",
+                   merge_key=f"layer{index}.{name}")
 
     @Slot(str, object)
     def _data_edited(self, key: str, value: Any) -> None:
@@ -526,7 +493,8 @@ class MainWindow(QMainWindow):
             self.edit_setting("data", key, value)
 
     def choose_dataset(self, name: str, path: str | None = None) -> bool:
-        """Switch to data set `name`; one read from files asks for its file or folder first."""
+        """Switch to data set `name` (core.edits.use_dataset); one read from files asks for its
+        file or folder first, a table has its header read (off this thread) for the target."""
         from playground.core.registry import DATASETS
 
         current = self.document.project.data
@@ -537,39 +505,24 @@ class MainWindow(QMainWindow):
             if not path:
                 self._show_project(self.document.project)  # the combo goes back
                 return False
-        new: dict[str, Any] = {"dataset": name, "seed": current.seed}
-        if kind == "plane":
-            new.update({"noise": current.noise if current.kind == "plane" else 0.0,
-                        "features": list(current.features) or ["x1", "x2"]})
-            if current.kind == "plane":
-                new["train_fraction"] = current.train_fraction
-        elif kind == "sequence" and name == "sine":
-            new["noise"] = 0.05
-        elif path:
-            new["path"] = path
-        if kind == "table":  # the target column is the file's last: read its header off this thread
+        if kind == "table":  # the target column is the file's last
             from playground.core.data.sources import table_columns
 
             self.busy.show()
             self.status.showMessage(f"Reading {Path(path).name}…")
             BackgroundJob(lambda: table_columns(path), lambda columns, error:
-                          self._table_read(new, entry.title, path, columns, error), self)
+                          self._table_read(name, entry.title, path, columns, error), self)
             return True
-        return self._use_data(new, entry.title)
+        return self.apply(lambda p: edits.use_dataset(p, name, path), f"Use the {entry.title} data set")
 
-    def _table_read(self, new: dict, title: str, path: str, columns: list | None, error: str) -> None:
+    def _table_read(self, name: str, title: str, path: str, columns: list | None, error: str) -> None:
         self.busy.hide()
         self.status.clearMessage()
         if error:
             self.show_message(f"Could not read {path}: {error}", error=True)
             self._show_project(self.document.project)
             return
-        self._use_data({**new, "target": columns[-1]}, title)
-
-    def _use_data(self, new: dict, title: str) -> bool:
-        def mutate(raw: dict) -> None:
-            raw["data"] = new
-        return self.apply(mutate, f"Use the {title} data set")
+        self.apply(lambda p: edits.use_dataset(p, name, path, columns[-1]), f"Use the {title} data set")
 
     def ask_data_path(self, name: str) -> str:
         """Ask for a data set's file or folder (tests replace this); "" when cancelled."""
@@ -679,9 +632,8 @@ class MainWindow(QMainWindow):
             self.choose_dataset(name, path)
 
     def edit_setting(self, section: str, key: str, value: Any) -> None:
-        def mutate(raw: dict) -> None:
-            raw[section][key] = value
-        self.apply(mutate, f"Change {key.replace('_', ' ')}", merge_key=f"{section}.{key}")
+        self.apply(lambda p: edits.set_setting(p, section, key, value), f"Change {key.replace('_', ' ')}",
+                   merge_key=f"{section}.{key}")
 
     # ================================================================ reacting to changes
 
@@ -838,7 +790,7 @@ class MainWindow(QMainWindow):
     def _neuron_title(self, layer: int, unit: int) -> str:
         if layer < 0:
             return f"input feature {self.document.project.data.features[unit]}"
-        dense = self._dense_layers()
+        dense = edits.dense_layers(self.document.project)
         where = "the output" if dense and layer == dense[-1] else f"layer {layer + 1}"
         return f"neuron {unit + 1} of {where}"
 
