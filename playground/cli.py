@@ -183,20 +183,16 @@ def _train(args: argparse.Namespace) -> int:
 def _train_into(trainer, project, output: Path, args: argparse.Namespace):
     """Train (checkpointing into `output` every N epochs), then write the run folder whole.
     Returns (the last snapshot, whether Ctrl+C interrupted it, the metrics written)."""
+    from playground.core.callbacks import Checkpoint
     from playground.core.project import save_project
     from playground.core.rundir import write_run
 
     progress = _Progress(project.training.epochs, quiet=args.quiet)
-    every = args.checkpoint_every
-
-    def on_epoch(snap) -> None:
-        progress.update(snap)
-        if every and snap.kind == "epoch" and snap.epoch % every == 0:
-            save_project(project, output / "checkpoint.json", trainer.state())
-
+    checkpoint = Checkpoint(args.checkpoint_every,
+                            lambda t: save_project(project, output / "checkpoint.json", t.state()))
     interrupted = False
     try:
-        last = trainer.run(callback=on_epoch)
+        last = trainer.run(callback=progress.update, callbacks=[checkpoint])
     except KeyboardInterrupt:
         interrupted, last = True, None
     progress.close()

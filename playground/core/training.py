@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from playground.core import fastpath, probes
+from playground.core.callbacks import Callback
 from playground.core.build import build_model, make_loss, make_optimizer, weight_parameters
 from playground.core.data import Dataset, make_dataset
 from playground.core.devices import resolve_device
@@ -549,9 +550,11 @@ class Trainer:
                 results.append((loss, acc))
         return results[0], results[1]
 
-    def run(self, epochs: int | None = None, callback: Callable[[Snapshot], None] | None = None) -> Snapshot | None:
+    def run(self, epochs: int | None = None, callback: Callable[[Snapshot], None] | None = None,
+            callbacks: Sequence[Callback] = ()) -> Snapshot | None:
         """Train `epochs` more epochs (default: up to the spec's epochs; 0 there means until
-        stopped). Returns the last snapshot; ends early on stop or divergence."""
+        stopped). Returns the last snapshot; ends early on stop or divergence. After every
+        snapshot, `callback(snapshot)` and each of `callbacks` (core.callbacks) is told of it."""
         if epochs is None:
             total = self.project.training.epochs
             target = total if total else None
@@ -578,6 +581,8 @@ class Trainer:
                         self._interrupt = True
                 if callback is not None:
                     callback(last)
+                for hook in callbacks:
+                    hook.on_epoch_end(self, last)
                 if last.kind != "epoch":
                     return last
         return last

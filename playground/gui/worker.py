@@ -120,8 +120,7 @@ class TrainingWorker(QThread):
         self.update_interval = UPDATE_INTERVAL  # seconds between view updates (set_update_interval)
         self._undrawn = 0  # updates sent that the window has not drawn yet (see update_drawn)
         self._undrawn_lock = threading.Lock()
-        self._checkpoint_every = 0
-        self._checkpoint_path: Path | None = None
+        self._checkpoint = None  # core.callbacks.Checkpoint (set_checkpoints)
         self._views = ViewRequest()
         self._last_statistics = 0.0
         self._drawn_axes: tuple[int, int] | None = None
@@ -152,11 +151,6 @@ class TrainingWorker(QThread):
 
     def reset(self) -> None:
         self._send(("reset",))
-
-    def set_learning_rate(self, lr: float) -> None:
-        trainer = self._trainer
-        if trainer is not None:
-            trainer.set_learning_rate(lr)
 
     def set_views(self, views: ViewRequest) -> None:
         """Compute from now on what these views need (the object is replaced, never mutated)."""
@@ -212,7 +206,12 @@ class TrainingWorker(QThread):
 
     def set_checkpoints(self, every: int, path: Path | None) -> None:
         """Save the project with its state to `path` every `every` epochs (0: never)."""
-        self._checkpoint_every, self._checkpoint_path = every, path
+        from playground.core.callbacks import Checkpoint
+
+        def save(trainer) -> None:
+            self.autosaved.emit(str(path), self._save(path, trainer.project))
+
+        self._checkpoint = Checkpoint(every if path is not None else 0, save)
 
     def revert_to_best(self) -> None:
         self._send(("best",))
@@ -380,7 +379,7 @@ class TrainingWorker(QThread):
     def _run_paced(self, trainer):
         """One epoch, then wait out the rest of its 1/speed seconds (a command ends the wait)."""
         start = time.monotonic()
-        last = trainer.run(1, callback=self._on_epoch)
+        last = trainer.run(1, callback=self._on_epoch, callbacks=self._callbacks())
         self._wakeup.clear()
         speed = self._speed
         if speed and self._playing and self._commands.empty():
@@ -392,7 +391,7 @@ class TrainingWorker(QThread):
         if epochs is None:
             # until stopped: run in long stretches, the loop above checks for commands between
             epochs = 1_000_000
-        last = trainer.run(epochs, callback=self._on_epoch)
+        last = trainer.run(epochs, callback=self._on_epoch, callbacks=self._callbacks())
         self._emit()
         return last
 
@@ -422,13 +421,12 @@ class TrainingWorker(QThread):
             return f"could not write {path}: {err.strerror or err}"
         return ""
 
+    def _callbacks(self) -> list:
+        return [self._checkpoint] if self._checkpoint is not None else []
+
     def _on_epoch(self, snap) -> None:
         if snap.kind == "epoch":
             self._pending.append(snap)
-            every, path = self._checkpoint_every, self._checkpoint_path
-            if every and path is not None and snap.epoch % every == 0:
-                error = self._save(path, self._trainer.project)
-                self.autosaved.emit(str(path), error)
         if time.monotonic() - self._last_emit >= self.update_interval and self._undrawn < MAX_UNDRAWN:
             self._emit()
 

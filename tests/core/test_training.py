@@ -312,3 +312,29 @@ def test_a_very_long_run_keeps_a_bounded_history(monkeypatch):
     resumed = Trainer(Project.from_dict(project_dict(epochs=0)))
     resumed.load_state(state)
     assert [s.epoch for s in resumed.history] == epochs
+
+
+def test_callbacks_are_told_of_every_epoch_and_checkpoint_every_n():
+    from playground.core.callbacks import Callback, Checkpoint
+
+    class Seen(Callback):
+        def __init__(self):
+            self.epochs = []
+
+        def on_epoch_end(self, trainer, snapshot):
+            self.epochs.append(snapshot.epoch)
+            assert trainer.epoch >= snapshot.epoch  # the fast path reports a call's epochs after it
+
+    project = Project.from_dict(project_dict(epochs=10))
+    for fast in (False, True):
+        seen, saved = Seen(), []
+        checkpoint = Checkpoint(3, lambda trainer: saved.append(trainer.epoch))
+        Trainer(project, fast=fast).run(callbacks=[seen, checkpoint])
+        assert seen.epochs == list(range(1, 11))
+        if not fast:
+            assert saved == [3, 6, 9] and checkpoint.state_dict() == {"last_epoch": 9}
+        else:  # at the end of each kernel call that crossed a multiple of 3, never twice for one
+            assert saved and saved == sorted(set(saved)) and saved[0] >= 3
+    again = Checkpoint(3, saved.append)
+    again.load_state_dict({"last_epoch": 9})
+    assert again.last_epoch == 9

@@ -96,3 +96,18 @@ def test_hostile_files_are_refused_in_the_window(window, qtbot, tmp_path):
             window.open_project(tmp_path / name)
         assert opened.args[1] and "Could not open" in window.banner.text()
     assert not marker.exists()
+
+
+def test_checkpoints_every_n_epochs_save_a_resumable_recovery_file(window, qtbot):
+    from playground.core.project import load_state
+
+    saved = []
+    window.worker.autosaved.connect(lambda path, error: saved.append((path, error)))
+    window.training_panel.checkpoints.setValue(5)
+    train_a_little(window, qtbot, 12)
+    qtbot.waitUntil(lambda: len(saved) >= 2, timeout=10000)
+    path = window.recovery_path()
+    assert all(p == str(path) and not error for p, error in saved)
+    project = load_project(path)
+    assert project.extra["state"]["epoch"] >= 10  # the state as it was when it passed a multiple of 5
+    assert load_state(path, project) is not None
