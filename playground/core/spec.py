@@ -14,9 +14,9 @@ from typing import Any
 from playground.core.errors import ValidationError
 from playground.core.layers import LAYERS
 from playground.core.params import Param, check_mapping, check_number, check_unknown_keys, suggest, type_name
+from playground.core.catalogues import catalogue
 from playground.core.validation import compact_named, validate_params, validate_value
-from playground.core.registry import (DATASETS, FEATURES, INITIALIZERS, LOSSES, OPTIMIZERS,
-                                      REGULARIZATIONS, SCHEDULES)
+from playground.core.registry import DATASETS, FEATURES, INITIALIZERS, REGULARIZATIONS
 
 FORMAT = "neural-playground-project"
 VERSION = 1
@@ -243,20 +243,29 @@ _TRAIN_PARAMS = (
 TRAIN_PARAMS = {p.name: p for p in _TRAIN_PARAMS}
 
 
+def _default(name: str) -> Any:
+    """A TrainSpec field's default, from its parameter's description (the one place it is said)."""
+    default = TRAIN_PARAMS[name].default
+    return field(default_factory=lambda: dict(default)) if isinstance(default, dict) else field(default=default)
+
+
 @dataclass
 class TrainSpec:
-    loss: dict[str, Any] = field(default_factory=lambda: {"name": "mse"})
-    optimizer: dict[str, Any] = field(default_factory=lambda: {"name": "sgd"})
-    learning_rate: float = 0.03
-    batch_size: int = 10
-    epochs: int = 500
-    regularization: str = "none"
-    regularization_rate: float = 0.0
-    clip_grad_norm: float | None = None
-    schedule: dict[str, Any] = field(default_factory=lambda: {"name": "constant"})
-    shuffle: bool = False
-    seed: int = 0
-    device: str = "auto"
+    """The training settings; each field is described (name, kind, default, range) by its Param
+    in TRAIN_PARAMS, which validates, fills in and writes it back."""
+
+    loss: dict[str, Any] = _default("loss")
+    optimizer: dict[str, Any] = _default("optimizer")
+    learning_rate: float = _default("learning_rate")
+    batch_size: int = _default("batch_size")
+    epochs: int = _default("epochs")
+    regularization: str = _default("regularization")
+    regularization_rate: float = _default("regularization_rate")
+    clip_grad_norm: float | None = _default("clip_grad_norm")
+    schedule: dict[str, Any] = _default("schedule")
+    shuffle: bool = _default("shuffle")
+    seed: int = _default("seed")
+    device: str = _default("device")
 
     @classmethod
     def from_dict(cls, raw: Any, path: str = "training") -> "TrainSpec":
@@ -275,12 +284,9 @@ class TrainSpec:
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"loss": compact_named(LOSSES, self.loss),
-                "optimizer": compact_named(OPTIMIZERS, self.optimizer),
-                "learning_rate": self.learning_rate, "batch_size": self.batch_size, "epochs": self.epochs,
-                "regularization": self.regularization, "regularization_rate": self.regularization_rate,
-                "clip_grad_norm": self.clip_grad_norm, "schedule": compact_named(SCHEDULES, self.schedule),
-                "shuffle": self.shuffle, "seed": self.seed, "device": self.device}
+        """Every setting in TRAIN_PARAMS' order; catalogue choices as a bare name at their defaults."""
+        return {name: compact_named(catalogue(p.ref), getattr(self, name)) if p.kind == "ref" else getattr(self, name)
+                for name, p in TRAIN_PARAMS.items()}
 
 
 def _copy(value: Any) -> Any:

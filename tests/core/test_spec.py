@@ -141,3 +141,18 @@ def test_spec_copy_is_independent():
     other = copy.deepcopy(project)
     other.model.layers[0].params["units"] = 7
     assert project.model.layers[0].params["units"] == 4
+
+
+def test_the_training_settings_are_described_once():
+    """TrainSpec's fields, their defaults and what to_dict writes all come from TRAIN_PARAMS."""
+    import dataclasses
+
+    from playground.core.spec import TRAIN_PARAMS, TrainSpec
+
+    fields = dataclasses.fields(TrainSpec)
+    assert [f.name for f in fields] == list(TRAIN_PARAMS)
+    spec = TrainSpec()
+    assert all(getattr(spec, name) == p.default for name, p in TRAIN_PARAMS.items())
+    assert list(spec.to_dict()) == list(TRAIN_PARAMS)
+    assert TrainSpec().loss is not TrainSpec().loss  # a dict default is a fresh one each time
+    assert TrainSpec.from_dict(spec.to_dict()) == spec
