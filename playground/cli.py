@@ -18,6 +18,7 @@ from typing import Sequence
 
 from playground import __version__
 from playground.core.errors import PlaygroundError
+from playground.core.training.callbacks import Callback
 
 COMMANDS = ("train", "export", "info", "bench", "download")
 EXIT_BAD_INPUT = 2
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
     train.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                        help="write DIR/checkpoint.json (resumable) every N epochs")
+    train.add_argument("--patience", type=int, default=0, metavar="N",
+                       help="stop early once the test loss has not improved for N epochs")
 
     export = sub.add_parser("export", help="export a trained run as a model file")
     export.add_argument("run", help="run folder written by 'playground train'")
@@ -140,6 +143,7 @@ def _train(args: argparse.Namespace) -> int:
     state = load_state(args.project, project)  # a project saved with its weights resumes
     _positive(args.epochs, "--epochs")
     _positive(args.checkpoint_every, "--checkpoint-every")
+    _positive(args.patience, "--patience")
     _positive(args.seed, "--seed")
     if args.threads is not None and args.threads < 1:
         raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
@@ -175,6 +179,8 @@ def _train(args: argparse.Namespace) -> int:
         print(f"error: {last.message} The run is in {output}.", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not args.quiet:
+        if metrics.get("stopped_early"):
+            print(f"stopped early: {metrics['stopped_early']}", file=sys.stderr)
         print(f"trained {metrics['epochs']} epochs in {metrics['seconds']:.1f} s: {_summary(metrics)}; "
               f"run written to {output}")
     return 0
@@ -182,25 +188,41 @@ def _train(args: argparse.Namespace) -> int:
 
 def _train_into(trainer, project, output: Path, args: argparse.Namespace):
     """Train (checkpointing into `output` every N epochs), then write the run folder whole.
-    Returns (the last snapshot, whether Ctrl+C interrupted it, the metrics written)."""
-    from playground.core.callbacks import Checkpoint
+    Ctrl+C stops between two steps, through the trainer's control, so the run folder (and its
+    resumable state) is exactly where training stopped. Returns (the last snapshot, whether
+    Ctrl+C interrupted it, the metrics written)."""
+    import signal
+
     from playground.core.project import save_project
     from playground.core.rundir import write_run
+    from playground.core.training import Checkpoint, EarlyStopping
 
-    progress = _Progress(project.training.epochs, quiet=args.quiet)
+    interrupted = []
+
+    def on_interrupt(signum, frame) -> None:
+        interrupted.append(signum)
+        trainer.control.stop()
+
     checkpoint = Checkpoint(args.checkpoint_every,
                             lambda t: save_project(project, output / "checkpoint.json", t.state()))
-    interrupted = False
+    callbacks = [ProgressBar(project.training.epochs, quiet=args.quiet), checkpoint]
+    early = EarlyStopping(args.patience) if args.patience else None
+    if early is not None:
+        callbacks.append(early)
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        last = trainer.run(callback=progress.update, callbacks=[checkpoint])
-    except KeyboardInterrupt:
-        interrupted, last = True, None
-    progress.close()
+        last = trainer.run(callbacks=callbacks)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        callbacks[0].close()
     metrics = trainer.metrics()
     if last is not None and last.kind == "diverged":
         metrics["diverged"] = last.message
+    if early is not None and early.stopped_epoch and not interrupted:
+        metrics["stopped_early"] = (f"at epoch {trainer.epoch}: the test loss had not improved for "
+                                    f"{args.patience} epochs (best {early.best:.4g})")
     write_run(output, project, trainer.state_dict(), trainer.history, metrics, trainer.state())
-    return last, interrupted, metrics
+    return last, bool(interrupted), metrics
 
 
 def _summary(metrics: dict) -> str:
@@ -212,7 +234,7 @@ def _summary(metrics: dict) -> str:
     return ", ".join(parts)
 
 
-class _Progress:
+class ProgressBar(Callback):
     """A progress bar on a terminal, plain lines (about ten) otherwise, nothing when quiet."""
 
     def __init__(self, total: int, quiet: bool) -> None:
@@ -221,7 +243,7 @@ class _Progress:
         self.last_draw = 0.0
         self.every = max(1, total // 10)
 
-    def update(self, snap) -> None:
+    def on_epoch_end(self, trainer, snap) -> None:
         if self.quiet or snap.kind != "epoch":
             return
         test = f"{snap.test_loss:.4g}" if math.isfinite(snap.test_loss) else "–"  # not measured this epoch

@@ -54,3 +54,30 @@ def import_cycles(package: str) -> list[list[str]]:
 
 def test_no_module_of_the_app_imports_itself_round_a_cycle():
     assert import_cycles("playground") == []
+
+
+def test_the_window_asks_the_layer_kind_instead_of_switching_on_its_name():
+    """How a layer is drawn, summarized and explained is the kind's to say (core.layers:
+    `summary`, `neurons`, `keeps_neurons`, `output_activation`): no module of the window compares
+    a layer's type with a name, so adding a kind changes nothing there."""
+    import re
+
+    switch = re.compile(r"""(layer|spec|last|kind)\.type\s*(==|!=|in)\s*[("']""")
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in sorted((ROOT / "playground" / "gui").rglob("*.py"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if switch.search(line)]
+    assert not found, "\n".join(found)
+
+
+def test_every_layer_kind_answers_for_itself():
+    from playground.core.layers import LAYERS
+    from playground.core.spec import LayerSpec
+
+    for name, kind in LAYERS.items():
+        params = LayerSpec.create(name).params
+        assert kind.summary(params).startswith(kind.entry.title)
+        assert isinstance(kind.output_activation(params), str)
+        assert not (kind.neurons and kind.keeps_neurons)
+    assert [name for name, kind in LAYERS.items() if kind.neurons] == ["dense"]
+    assert LAYERS["dense"].summary({"units": 1, "activation": "tanh"}) == "Dense · 1 unit · Tanh"
+    assert not LAYERS["batch_norm2d"].keeps_neurons and LAYERS["batch_norm"].keeps_neurons

@@ -11,6 +11,8 @@ from playground.core.errors import ValidationError
 if TYPE_CHECKING:
     import torch
 
+    from playground.core.spec import Project
+
 
 @dataclass(frozen=True)
 class DeviceInfo:
@@ -66,3 +68,27 @@ def default_threads() -> int:
     import os
 
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+def auto_device(project: "Project", requested: str) -> tuple[str, str]:
+    """What "auto" means for this network: a GPU when one is present, except for dense networks
+    on the 2-D data sets, which train fastest on the CPU's fast path (a GPU would spend more time
+    launching its tiny kernels than computing). Returns (device to resolve, why, or "")."""
+    if requested != "auto" or resolve_device("auto").type == "cpu":
+        return requested, ""
+    if project.data.kind == "plane" and all(layer.type == "dense" for layer in project.model.layers):
+        return "cpu", ("auto chose the CPU: a dense network on 2-D data trains fastest on the CPU's fast path "
+                       "(on a GPU, launching its tiny kernels costs more than the arithmetic)")
+    return requested, ""
+
+
+def is_resource_error(err: RuntimeError, device: "torch.device") -> bool:
+    """Out of memory anywhere, or any error of an accelerator (CUDA, MPS): not a bug of ours."""
+    import torch
+
+    if isinstance(err, torch.cuda.OutOfMemoryError):
+        return True
+    text = str(err).lower()
+    if "out of memory" in text or "can't allocate memory" in text:
+        return True
+    return device.type != "cpu" and any(word in text for word in ("cuda", "cublas", "cudnn", "mps", "device"))

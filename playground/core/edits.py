@@ -13,6 +13,7 @@ import copy
 from typing import Any, Callable
 
 from playground.core.errors import ValidationError
+from playground.core.layers import LAYERS
 from playground.core.registry import DATASETS, FEATURES
 from playground.core.spec import LayerSpec, Project
 
@@ -72,7 +73,7 @@ def duplicate_layer(project: Project, index: int) -> Project:
 def change_units(project: Project, index: int, delta: int) -> Project:
     """A dense layer with `delta` more (or fewer) units."""
     _layer_index(project, index)
-    if project.model.layers[index].type != "dense":
+    if not LAYERS[project.model.layers[index].type].neurons:
         raise ValidationError(f"model.layers[{index}]", "only dense layers have units")
 
     def mutate(raw: dict) -> None:
@@ -99,7 +100,8 @@ def set_setting(project: Project, section: str, key: str, value: Any) -> Project
 
 
 def dense_layers(project: Project) -> list[int]:
-    return [i for i, layer in enumerate(project.model.layers) if layer.type == "dense"]
+    """The layers of neurons (core.layers.LayerKind.neurons: dense), in order."""
+    return [i for i, layer in enumerate(project.model.layers) if LAYERS[layer.type].neurons]
 
 
 def add_hidden_layer(project: Project) -> Project:

@@ -47,6 +47,12 @@ class LayerKind:
     accepts_ranks: tuple[int, ...] = (1, 2, 3)
     #: Index, within the layer's modules, of the module whose weight/bias `init`/`bias_init` set.
     init_module: int | None = None
+    #: Its outputs are neurons, y = f(W·x + b): the network view draws each one, its card has
+    #: − and + for them, the lesson writes it as h = f(W·h + b).
+    neurons: bool = False
+    #: It passes a vector of neurons on as they are laid out (element by element, or normalized):
+    #: a network of these and neuron layers is drawn neuron by neuron.
+    keeps_neurons: bool = False
 
     @property
     def name(self) -> str:
@@ -70,6 +76,14 @@ class LayerKind:
         """PyTorch constructor expressions (namespace: nn, Sine) for this layer, in order."""
         raise NotImplementedError
 
+    def summary(self, params: Mapping[str, Any]) -> str:
+        """The kind and its key settings in a few words, as a card's title: 'Dense · 8 units · tanh'."""
+        return self.entry.title
+
+    def output_activation(self, params: Mapping[str, Any]) -> str:
+        """The non-linearity its output ends with, as the loss and the targets see it."""
+        return "linear"
+
 
 class Dense(LayerKind):
     entry = Entry("dense", "Dense", "Every output unit is a weighted sum of all inputs plus a bias, "
@@ -79,6 +93,14 @@ class Dense(LayerKind):
                   extra={"group": "Core"})
     accepts_ranks = (1, 2)
     init_module = 0
+    neurons = True
+
+    def output_activation(self, params: Mapping[str, Any]) -> str:
+        return params["activation"]
+
+    def summary(self, params: Mapping[str, Any]) -> str:
+        units = params["units"]
+        return f"{self.entry.title} · {units} unit{'s' if units != 1 else ''} · {ACTIVATIONS[params['activation']].title}"
 
     def rank_message(self, shape: Shape) -> str:
         return (f"dense needs flat features; the input here is {describe_shape(shape)} — "
@@ -101,6 +123,10 @@ class Dropout(LayerKind):
                   "y = m ⊙ x / (1 − p), m ~ Bernoulli(1 − p)",
                   (Param("rate", "float", 0.5, "fraction p of inputs dropped", low=0.0, high=0.95),),
                   extra={"group": "Regularization"})
+    keeps_neurons = True
+
+    def summary(self, params: Mapping[str, Any]) -> str:
+        return f"{self.entry.title} · rate {params['rate']:g}"
 
     def code(self, shape: Shape, params: Mapping[str, Any]) -> list[str]:
         return [f"nn.Dropout(p={params['rate']!r})"]
@@ -116,6 +142,7 @@ class BatchNorm(LayerKind):
                          low_exclusive=True)),
                   extra={"group": "Normalization"})
     accepts_ranks = (1,)
+    keeps_neurons = True
 
     dims = 1  # nn.BatchNorm1d; BatchNorm2d (images) sets 2
 
@@ -136,6 +163,7 @@ class LayerNorm(LayerKind):
                   (Param("eps", "float", 1e-5, "added to the variance", low=0.0, high=1.0,
                          low_exclusive=True),),
                   extra={"group": "Normalization"})
+    keeps_neurons = True
 
     def param_count(self, shape: Shape, params: Mapping[str, Any]) -> int:
         return 2 * shape[-1]
@@ -149,6 +177,13 @@ class Activation(LayerKind):
                   "y = f(x)",
                   (Param("function", "choice", "relu", "the non-linearity", choices=tuple(ACTIVATIONS)),),
                   extra={"group": "Core"})
+    keeps_neurons = True
+
+    def summary(self, params: Mapping[str, Any]) -> str:
+        return f"{self.entry.title} · {ACTIVATIONS[params['function']].title}"
+
+    def output_activation(self, params: Mapping[str, Any]) -> str:
+        return params["function"]
 
     def code(self, shape: Shape, params: Mapping[str, Any]) -> list[str]:
         return activation_code(params["function"]) or ["nn.Identity()"]
@@ -168,6 +203,7 @@ def _images_message(name: str, shape: Shape) -> str:
 
 class ImageLayer(LayerKind):
     accepts_ranks = (3,)
+    keeps_neurons = False  # (BatchNorm2d inherits batch norm's parameters, not its picture)
 
     def rank_message(self, shape: Shape) -> str:
         return _images_message(self.name, shape)

@@ -59,11 +59,7 @@ class Analysis:
 def output_activation(model: ModelSpec) -> str:
     """The non-linearity that produces the model's output ('linear' if none)."""
     last = model.layers[-1]
-    if last.type == "dense":
-        return last.params["activation"]
-    if last.type == "activation":
-        return last.params["function"]
-    return "linear"
+    return LAYERS[last.type].output_activation(last.params)
 
 
 def _encoding(task: str, classes: int, units: int, activation: str, loss: str) -> str:

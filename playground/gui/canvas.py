@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QLabel, QMenu,
                                QToolButton, QVBoxLayout, QWidget)
 
 from playground.core.layers import LAYERS, describe_shape
-from playground.core.registry import ACTIVATIONS, LOSSES
+from playground.core.registry import LOSSES
 from playground.core.shapes import Analysis
 from playground.core.spec import LayerSpec, Project
 from playground.gui.palette import LAYER_MIME
@@ -33,16 +33,8 @@ def card_mime(index: int) -> QMimeData:
 
 
 def layer_summary(layer: LayerSpec) -> str:
-    """Kind and key settings in a few words: 'Dense · 8 units · tanh'."""
-    p = layer.params
-    title = LAYERS[layer.type].entry.title
-    if layer.type == "dense":
-        return f"{title} · {p['units']} unit{'s' if p['units'] != 1 else ''} · {ACTIVATIONS[p['activation']].title}"
-    if layer.type == "dropout":
-        return f"{title} · rate {p['rate']:g}"
-    if layer.type == "activation":
-        return f"{title} · {ACTIVATIONS[p['function']].title}"
-    return title
+    """Kind and key settings in a few words: 'Dense · 8 units · tanh' (the kind says which)."""
+    return LAYERS[layer.type].summary(layer.params)
 
 
 class LayerCard(QFrame):
@@ -64,7 +56,7 @@ class LayerCard(QFrame):
         self.title.setWordWrap(True)
         self.title.setMinimumWidth(60)
         top.addWidget(self.title, 1)
-        if layer.type == "dense":
+        if LAYERS[layer.type].neurons:
             for text, delta, name in (("−", -1, "fewer"), ("+", 1, "more")):
                 button = QToolButton(text=text)
                 button.setObjectName(f"{name}Units{index}")

@@ -62,7 +62,7 @@ def explain(project: Project, analysis: Analysis) -> str:
     previous = "x"
     for info, layer in zip(analysis.layers, project.model.layers):
         kind = LAYERS[layer.type]
-        if layer.type == "dense":
+        if kind.neurons:
             dense += 1
             units, inputs = layer.params["units"], info.input_shape[-1]
             act = ACTIVATIONS[layer.params["activation"]]

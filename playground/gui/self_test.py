@@ -55,7 +55,7 @@ def self_test(report: Callable[[str], None] = print) -> int:
         steps: list[tuple[str, Callable[[], bool]]] = []
 
         def opened() -> bool:
-            return _wait(lambda: window.worker._trainer is not None and window.boundary.frames > 0, 60)
+            return _wait(lambda: window.worker.ready and window.boundary.frames > 0, 60)
 
         def trained() -> bool:
             window.toggle_play()

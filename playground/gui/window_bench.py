@@ -51,10 +51,10 @@ class _Window:
         self.window = window = MainWindow(project_path=project, settings=settings)
         window.resize(1280, 800)
         window.show()
-        while window.worker._trainer is None:
+        while not window.worker.ready:
             self.wait(0.1)
         window.edit_setting("training", "epochs", 0)  # until stopped
-        while window.worker._trainer is None or window.worker._trainer.project.training.epochs:
+        while window.worker.trained_project is None or window.worker.trained_project.training.epochs:
             self.wait(0.1)
 
     @staticmethod

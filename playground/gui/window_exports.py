@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from playground.core.formats import FORMATS
 from playground.gui.dialogs.export_dialog import FORMAT_TITLES, ExportDialog
-from playground.gui.worker import ExportRequest
+from playground.core.commands import ExportRequest
 
 
 class Exports:

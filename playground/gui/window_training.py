@@ -9,7 +9,7 @@ from PySide6.QtCore import Slot
 
 from playground.core import edits
 from playground.gui.theme import theme_plots
-from playground.gui.worker import ViewRequest
+from playground.core.views import ViewRequest
 
 
 class TrainingControls:

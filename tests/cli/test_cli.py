@@ -246,19 +246,22 @@ def test_progress_bar_on_a_terminal(write_project, tmp_path):
     assert "\r[" in text and "########################] epoch 5/5" in text
 
 
-def test_training_a_run_folder_resumes_it_and_checkpoints(write_project, tmp_path):
+def test_training_a_run_folder_resumes_it_and_checkpoints(write_project, tmp_path, capsys):
+    from playground.cli import main
+
     run = tmp_path / "run"
     project = write_project(project_dict(epochs=4, optimizer="adam"))
-    assert playground("train", str(project), "--output", str(run), "--checkpoint-every", "2", "--quiet").returncode == 0
+    assert main(["train", str(project), "--output", str(run), "--checkpoint-every", "2", "--quiet",
+                 "--threads", "1"]) == 0
     assert (run / "checkpoint.json").is_file()
-    result = playground("train", str(run / "project.json"), "--epochs", "7", "--output", str(run))
-    assert result.returncode == 0, result.stderr
-    assert "resuming from epoch 4" in result.stderr
+    capsys.readouterr()
+    assert main(["train", str(run / "project.json"), "--epochs", "7", "--output", str(run), "--threads", "1"]) == 0
+    assert "resuming from epoch 4" in capsys.readouterr().err
     rows = list(csv.DictReader((run / "history.csv").open()))
     assert [int(r["epoch"]) for r in rows] == list(range(1, 8))
     straight = tmp_path / "straight"
-    assert playground("train", str(write_project(project_dict(epochs=7, optimizer="adam"), "s.json")),
-                      "--output", str(straight), "--quiet").returncode == 0
+    assert main(["train", str(write_project(project_dict(epochs=7, optimizer="adam"), "s.json")),
+                 "--output", str(straight), "--quiet", "--threads", "1"]) == 0
     assert (json.loads((run / "metrics.json").read_text())["test_loss"]
             == json.loads((straight / "metrics.json").read_text())["test_loss"])
 
@@ -285,3 +288,46 @@ def test_download_from_a_mirror_checks_the_files(tmp_path):
     # the port now refuses connections: "offline"
     assert_bad_input(playground("download", "kmnist", "--to", str(tmp_path / "k"), "--url", url),
                      "could not download", "Offline?", "put them in")
+
+
+def test_ctrl_c_stops_between_two_steps_and_the_run_resumes_from_there(write_project, tmp_path):  # a real process
+    """Ctrl+C reaches the trainer's control: training stops between two steps, exit 130, and
+    the run folder is whole and resumes exactly (its history ends where its state is)."""
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    project = write_project(project_dict(epochs=10**7))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-m", "playground", "train", str(project), "--output", str(run),
+                              "--checkpoint-every", "20"], stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    while not (run / "checkpoint.json").exists() and time.monotonic() < deadline:  # training runs
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "interrupted at epoch" in err and "Traceback" not in err
+    rows = list(csv.DictReader((run / "history.csv").open()))
+    epochs = int(err.split("interrupted at epoch ")[1].split(";")[0])
+    assert int(rows[-1]["epoch"]) == epochs == json.loads((run / "metrics.json").read_text())["epochs"]
+    from playground.cli import main
+
+    assert main(["train", str(run / "project.json"), "--epochs", str(epochs + 2), "--output", str(run),
+                 "--quiet", "--threads", "1"]) == 0
+    assert json.loads((run / "metrics.json").read_text())["epochs"] == epochs + 2
+
+
+def test_patience_stops_a_run_early_and_says_so(write_project, tmp_path):
+    from playground.cli import main
+
+    layers = [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 16, "activation": "relu"},
+              {"type": "dense", "units": 1}]
+    raw = project_dict("spiral", samples=60, epochs=600, optimizer="adam", layers=layers)
+    raw["data"]["noise"] = 0.5
+    run = tmp_path / "run"
+    assert main(["train", str(write_project(raw)), "--patience", "10", "--output", str(run), "--quiet",
+                 "--threads", "1"]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs"] < 600 and "had not improved for 10 epochs" in metrics["stopped_early"]
+    assert main(["train", str(write_project(raw, "b.json")), "--patience", "-1"]) == 2

@@ -19,7 +19,7 @@ from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.project import load_project, load_state, save_project
 from playground.core.spec import Project
 from playground.core.training import Trainer
-from playground.core.training_state import TrainingState
+from playground.core.training.state import TrainingState
 from tests.conftest import project_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,15 +181,15 @@ def test_buffers_that_do_not_fit_never_reach_the_kernel(saved):
     trainer = Trainer(project)
     assert trainer.fast_path_ready(wait=120)
     fast = trainer._fast
-    good = [t.clone() for t in trainer._good]
+    good = [t.clone() for t in trainer.kept.good]
     bad_best = [t.clone() for t in good]
     bad_best[2] = torch.zeros(1)
     with pytest.raises(ValueError, match="best"):
-        fast.train(1, [0.01], None, good, bad_best, float("inf"))
+        fast.train(1, [0.01], None, good, bad_best, float("inf"), trainer.optimizer.state)
     with pytest.raises(ValueError, match="contiguous float32"):
-        fast.train(1, [0.01], None, [g.double() for g in good], good, float("inf"))
+        fast.train(1, [0.01], None, [g.double() for g in good], good, float("inf"), trainer.optimizer.state)
     with pytest.raises(ValueError, match="orders"):
-        fast.train(1, [0.01], np.zeros((1, 30), dtype=np.float32), good, good, float("inf"))
+        fast.train(1, [0.01], np.zeros((1, 30), dtype=np.float32), good, good, float("inf"), trainer.optimizer.state)
 
 
 @needs_compiler
@@ -199,15 +199,15 @@ def test_the_kernel_itself_refuses_counts_and_indices_that_do_not_fit(saved, mon
     trainer = Trainer(project)
     assert trainer.fast_path_ready(wait=120)
     monkeypatch.setattr(fastpath, "check_buffers", lambda *args: None)
-    good = [t.clone() for t in trainer._good]
+    good = [t.clone() for t in trainer.kept.good]
     short = [t.clone() for t in good]
     short[0] = torch.zeros(3)
     with pytest.raises(RuntimeError, match="refused its buffers"):
-        trainer._fast.train(1, [0.01], None, good, short, float("inf"))
+        trainer._fast.train(1, [0.01], None, good, short, float("inf"), trainer.optimizer.state)
     out_of_range = np.full((1, 30), 10**6, dtype=np.int64)
     with pytest.raises(RuntimeError, match="refused its buffers"):
-        trainer._fast.train(1, [0.01], out_of_range, good, good, float("inf"))
-    assert all(torch.equal(a, b) for a, b in zip(good, trainer._good))
+        trainer._fast.train(1, [0.01], out_of_range, good, good, float("inf"), trainer.optimizer.state)
+    assert all(torch.equal(a, b) for a, b in zip(good, trainer.kept.good))
 
 
 UNDER_ASAN = """
@@ -237,12 +237,12 @@ for name, damage in DAMAGES:
 fastpath.check_buffers = lambda *args: None
 trainer = Trainer(project)
 trainer.run(1)
-good = [t.clone() for t in trainer._good]
+good = [t.clone() for t in trainer.kept.good]
 for bad in ([torch.zeros(0)] + good[1:], good[:1] + [torch.zeros(1)] + good[2:]):
     for position in ("good", "best"):
         try:
             trainer._fast.train(1, [0.01], None, bad if position == "good" else good,
-                                bad if position == "best" else good, float("inf"))
+                                bad if position == "best" else good, float("inf"), trainer.optimizer.state)
             raise SystemExit("the kernel accepted buffers that do not fit")
         except RuntimeError:
             pass

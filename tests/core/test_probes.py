@@ -45,7 +45,7 @@ def test_setting_a_weight_changes_the_prediction_and_survives_the_nan_guard_copy
     assert trainer.outputs(x).item() != before
     trainer.set_parameter(0, "bias", (1,), -0.25)
     assert trainer.model[0][0].bias[1].item() == -0.25
-    trainer._restore_good()  # what a divergence would put back keeps the edit
+    trainer.kept.restore_good()  # what a divergence would put back keeps the edit
     assert trainer.model[1][0].weight[0, 2].item() == 3.5
 
 

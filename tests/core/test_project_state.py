@@ -34,7 +34,7 @@ def test_resume_from_a_saved_project_gives_the_uninterrupted_result(tmp_path, ex
     def stop_mid_epoch(out, target):
         calls["n"] += 1
         if calls["n"] == 10:
-            first.stop()
+            first.control.stop()
         return original(out, target)
 
     first.loss_fn = stop_mid_epoch

@@ -51,7 +51,7 @@ def make_window(qtbot, settings, monkeypatch):
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
-        qtbot.waitUntil(lambda: window.worker._trainer is not None and window.boundary.frames > 0, timeout=30000)
+        qtbot.waitUntil(lambda: window.worker.ready and window.boundary.frames > 0, timeout=30000)
         windows.append(window)
         return window
 

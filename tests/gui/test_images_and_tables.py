@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from playground.gui.palette import layer_mime
 from tests.core.test_readers import mnist_folder
 from tests.gui.test_main_window import between, drop, layer_types, open_layers_tab
+from tests.gui.trained import ask
 
 
 def pick(combo, data) -> None:
@@ -42,7 +43,7 @@ def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qt
     view = window.sample_view
     qtbot.waitUntil(lambda: len(view.preview_rows) == 10, timeout=10000)
     assert view.show_preview_button.isChecked() and view.image_pages.currentIndex() == 1
-    counts = np.bincount(window.worker._trainer.dataset.y_train)
+    counts = np.bincount(ask(window, lambda t: t.dataset.y_train))
     assert [label.text() for label, _ in view.preview_rows] == [f"{c} ({n:,})" for c, n in enumerate(counts)]
     assert all(shown == 8 for _, shown in view.preview_rows)
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
@@ -50,8 +51,7 @@ def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qt
     qtbot.waitUntil(lambda: window.epoch >= 3, timeout=30000)
     qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
-    trainer = window.worker._trainer
-    probe = trainer.probe_samples()
+    probe = ask(window, lambda t: t.probe_samples())
     shown = lambda: [t.caption.text().split(" → ")[1] for t in view.tiles]  # noqa: E731
     qtbot.waitUntil(lambda: len(view.tiles) == 36 and shown() == [str(int(p)) for p in probe.predicted],
                     timeout=10000)
@@ -63,7 +63,7 @@ def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qt
     qtbot.mouseClick(view.tiles[5], Qt.MouseButton.LeftButton)
     assert view.chosen == 5
     qtbot.waitUntil(lambda: len(view.map_labels) == 8, timeout=10000)
-    maps = trainer.probe_feature_maps(5)
+    maps = ask(window, lambda t: t.probe_feature_maps(5))
     assert maps[0][0] == 0 and maps[0][1].shape == (8, 8, 8)
 
 
@@ -129,9 +129,9 @@ def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: view.fit_plot.isVisibleTo(view), timeout=10000)
     window.step()
     qtbot.waitUntil(lambda: window.epoch >= 1 and len(view.fit_points.data) > 0, timeout=20000)
-    fit = window.worker._trainer.probe_samples().fit
+    fit, tests = ask(window, lambda t: (t.probe_samples().fit, len(t.dataset.y_test)))
     true, predicted = view.fit_points.getData()
-    assert len(true) == len(fit) == len(window.worker._trainer.dataset.y_test) and np.allclose(true, fit[:, 0]) and np.allclose(predicted, fit[:, 1])
+    assert len(true) == len(fit) == tests and np.allclose(true, fit[:, 0]) and np.allclose(predicted, fit[:, 1])
     assert "RMSE" in view.fit_plot.getPlotItem().titleLabel.text and "R²" in view.fit_plot.getPlotItem().titleLabel.text
 
 
@@ -144,7 +144,7 @@ def test_sine_forecasts_show_true_and_predicted_next_values(make_window, qtbot):
     qtbot.waitUntil(lambda: view.pages.currentWidget() is view.curves, timeout=10000)
     window.step()
     qtbot.waitUntil(lambda: window.epoch >= 1 and view.curve_plots[0][2].getData()[1] is not None, timeout=20000)
-    probe = window.worker._trainer.probe_samples()
+    probe = ask(window, lambda t: t.probe_samples())
     qtbot.waitUntil(lambda: float(view.curve_plots[0][3].getData()[1][0]) == pytest.approx(float(probe.predicted[0])),
                     timeout=10000)
     assert float(view.curve_plots[0][2].getData()[1][0]) == pytest.approx(float(probe.true[0]))
@@ -166,8 +166,7 @@ def test_the_tiny_transformer_shows_its_attention_and_decoded_text(make_window, 
     assert view.chosen == 4
     title = lambda: view.attention.getPlotItem().titleLabel.text  # noqa: E731
     qtbot.waitUntil(lambda: "test sample 4" in title(), timeout=10000)
-    qtbot.wait(200)  # the worker is idle again (paused) before the test asks the model itself
-    expected = window.worker._trainer.probe_attention(4)[0][1]
+    expected = ask(window, lambda t: t.probe_attention(4)[0][1])
     np.testing.assert_allclose(view.attention_image.image, expected, atol=1e-5)
 
 
@@ -202,15 +201,15 @@ def test_a_tables_boundary_over_two_chosen_columns(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.data_views.currentWidget() is boundary and boundary.x_axis.isVisible(), timeout=10000)
     assert [boundary.x_axis.itemText(i) for i in range(3)] == ["x: a", "x: b", "x: c"]
     assert boundary.axes == (0, 1)
-    trainer = window.worker._trainer
-    np.testing.assert_allclose(boundary.train_points.getData()[0], trainer.dataset.x_train[:, 0], atol=1e-6)
+    x_train = ask(window, lambda t: t.dataset.x_train)
+    np.testing.assert_allclose(boundary.train_points.getData()[0], x_train[:, 0], atol=1e-6)
     before = boundary.image_data().copy()
     boundary.y_axis.setCurrentIndex(2)
     boundary.y_axis.activated.emit(2)
     assert boundary.axes == (0, 2)
-    qtbot.waitUntil(lambda: np.allclose(boundary.train_points.getData()[1], trainer.dataset.x_train[:, 2], atol=1e-6),
+    qtbot.waitUntil(lambda: np.allclose(boundary.train_points.getData()[1], x_train[:, 2], atol=1e-6),
                     timeout=10000)
-    expected = trainer.probe_boundary(axes=(0, 2)).score
+    expected = ask(window, lambda t: t.probe_boundary(axes=(0, 2)).score)
     qtbot.waitUntil(lambda: np.allclose(boundary.image_data(), expected, atol=1e-5), timeout=10000)
     assert not np.allclose(before, expected)
     assert "c (standardized)" in boundary.plot.getPlotItem().getAxis("left").labelText

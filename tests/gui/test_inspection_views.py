@@ -5,6 +5,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from tests.conftest import project_dict
+from tests.gui.trained import ask
 
 
 def click_tab(qtbot, tabs, widget) -> None:
@@ -29,9 +30,8 @@ def test_confusion_matrix_counts_the_test_split_live(make_window, write_project,
     click_tab(qtbot, window.lower_tabs, view)
     train_a_little(qtbot, window)
     qtbot.waitUntil(lambda: view.matrix is not None, timeout=10000)
-    trainer = window.worker._trainer
-    qtbot.waitUntil(lambda: np.array_equal(view.matrix, trainer.confusion_matrix()), timeout=10000)
-    assert view.matrix.shape == (3, 3) and view.matrix.sum() == len(trainer.dataset.y_test)
+    qtbot.waitUntil(lambda: np.array_equal(view.matrix, ask(window, lambda t: t.confusion_matrix())), timeout=10000)
+    assert view.matrix.shape == (3, 3) and view.matrix.sum() == ask(window, lambda t: len(t.dataset.y_test))
     assert [t.toPlainText() for t in view.texts] == [str(v) for v in view.matrix.ravel()]
     accuracy = np.trace(view.matrix) / view.matrix.sum()
     assert f"Accuracy {accuracy:.1%}" in view.summary.text() and "weakest: class" in view.summary.text()
@@ -71,7 +71,7 @@ def test_regression_shows_rmse_and_r2_next_to_the_loss(make_window, write_projec
     window = make_window(write_project(project_dict("plane", layers=layers)))
     train_a_little(qtbot, window)
     qtbot.waitUntil(lambda: "RMSE" in window.loss_plot.summary.text(), timeout=10000)
-    metrics = window.worker._trainer.regression_metrics()
+    metrics = ask(window, lambda t: t.regression_metrics())
     assert f"R² {metrics['test_r2']:.3f}" in window.loss_plot.summary.text()
     assert "no classes" in window.confusion_view.summary.text()
 

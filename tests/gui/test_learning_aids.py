@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox
 
 from playground.core.registry import LOSSES, OPTIMIZERS
 from tests.gui.test_inspection_views import click_tab, train_a_little
+from tests.gui.trained import ask
 
 
 def test_code_view_follows_every_edit_and_runs(window, qtbot):
@@ -22,9 +23,9 @@ def test_code_view_follows_every_edit_and_runs(window, qtbot):
     namespace: dict = {}
     exec(compile(view.code(), "generated.py", "exec"), namespace)  # the code as a person would run it
     model = namespace["build_model"]()
-    qtbot.waitUntil(lambda: (t := window.worker._trainer) is not None and t.model[0][0].out_features == 7,
+    qtbot.waitUntil(lambda: window.worker.ready and ask(window, lambda t: t.model[0][0].out_features) == 7,
                     timeout=10000)
-    trainer_keys = set(window.worker._trainer.model.state_dict())
+    trainer_keys = ask(window, lambda t: set(t.model.state_dict()))
     assert set(model.state_dict()) == trainer_keys
     assert model(torch.zeros(3, 2)).shape == (3, 1)
     qtbot.mouseClick(view.with_training, Qt.MouseButton.LeftButton)

@@ -10,6 +10,7 @@ from playground.core.project import load_project
 from playground.gui.canvas import card_mime
 from playground.gui.palette import layer_mime
 from tests.conftest import EXAMPLES
+from tests.gui.trained import ask
 
 
 def drop(editor, mime, y: int) -> None:
@@ -380,6 +381,6 @@ def test_a_busy_window_gets_no_backlog_of_frames_and_loses_no_epoch(window, qtbo
     assert window.worker._undrawn <= MAX_UNDRAWN
     window.toggle_play()
     qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
-    trainer = window.worker._trainer
-    qtbot.waitUntil(lambda: window.loss_plot.point_count() == trainer.epoch, timeout=10000)
-    assert trainer.epoch > 50 and list(window.loss_plot.epochs) == list(range(1, trainer.epoch + 1))
+    epoch = ask(window, lambda t: t.epoch)
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() == epoch, timeout=10000)
+    assert epoch > 50 and list(window.loss_plot.epochs) == list(range(1, epoch + 1))

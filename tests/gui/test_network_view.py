@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QGraphicsSimpleTextItem
 from playground.core.probes import NetworkProbe
 from playground.gui.plots.network_items import MAX_LINKS, BiasMark, Button, Tile, link_width, value_colour
 from tests.conftest import TF_INIT, project_dict
+from tests.gui.trained import ask
 
 
 def items(view, kind):
@@ -57,8 +58,8 @@ def test_one_tile_per_neuron_and_one_link_per_weight(net_window, qtbot):
     wait_for_probe(qtbot, net_window)
     # every tile shows an image, and the links carry the model's weights
     assert all(not t.pixmap().isNull() for t in neurons)
-    trainer = net_window.worker._trainer
-    np.testing.assert_allclose(view.links[2].weights, trainer.model[2][0].weight.detach().numpy(), atol=1e-6)
+    weights = ask(net_window, lambda t: t.model[2][0].weight.detach().numpy().copy())
+    np.testing.assert_allclose(view.links[2].weights, weights, atol=1e-6)
 
 
 def test_link_colour_and_width_follow_the_weight(net_window):
@@ -103,8 +104,7 @@ def test_hovering_a_neuron_shows_its_map_in_the_boundary_view(net_window, qtbot)
     QTest.mouseMove(view.view.viewport(), viewport_point(view, tile.sceneBoundingRect().center()))
     qtbot.waitUntil(lambda: boundary.focus_title is not None and "neuron 3 of layer 1" in boundary.legend.text(),
                     timeout=10000)
-    trainer = net_window.worker._trainer
-    expected = trainer.probe_neurons().layers[0][2]
+    expected = ask(net_window, lambda t: t.probe_neurons().layers[0][2])
     np.testing.assert_allclose(boundary.image_data(), expected, atol=1e-5)
     assert not np.allclose(boundary.image_data(), before)
     QTest.mouseMove(view.view.viewport(), QPoint(2, 2))
@@ -115,10 +115,9 @@ def test_hovering_a_neuron_shows_its_map_in_the_boundary_view(net_window, qtbot)
 def test_typing_a_new_weight_changes_the_prediction(net_window, qtbot):
     view = net_window.network_view
     wait_for_probe(qtbot, net_window)
-    trainer = net_window.worker._trainer
     import torch
     x = torch.tensor([[1.0, -2.0, -2.0]])
-    before = trainer.outputs(x).item()
+    before = ask(net_window, lambda t: t.outputs(x).item())
     click_scene(qtbot, view, view.link_point(3, 0, 1))
     assert view.selected is not None and view.selected.index == (0, 1) and view.selected.name == "weight"
     assert "neuron 2 of layer 3" in view.selection_label.text() and "the output" in view.selection_label.text()
@@ -126,8 +125,8 @@ def test_typing_a_new_weight_changes_the_prediction(net_window, qtbot):
     edit.selectAll()
     qtbot.keyClicks(edit, "-4.5")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: trainer.model[3][0].weight[0, 1].item() == -4.5, timeout=10000)
-    assert trainer.outputs(x).item() != pytest.approx(before)
+    qtbot.waitUntil(lambda: ask(net_window, lambda t: t.model[3][0].weight[0, 1].item()) == -4.5, timeout=10000)
+    assert ask(net_window, lambda t: t.outputs(x).item()) != pytest.approx(before)
     qtbot.waitUntil(lambda: view.links[3].weights[0, 1] == -4.5, timeout=10000)
     # a bias, by its small square
     mark = view.biases[2][1]
@@ -136,7 +135,7 @@ def test_typing_a_new_weight_changes_the_prediction(net_window, qtbot):
     edit.selectAll()
     qtbot.keyClicks(edit, "0.75")
     qtbot.mouseClick(view.apply_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: trainer.model[2][0].bias[1].item() == 0.75, timeout=10000)
+    qtbot.waitUntil(lambda: ask(net_window, lambda t: t.model[2][0].bias[1].item()) == 0.75, timeout=10000)
 
 
 def test_plus_and_minus_edit_layers_and_neurons_as_undoable_steps(net_window, qtbot):

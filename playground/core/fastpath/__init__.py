@@ -8,12 +8,13 @@ torch tensors' own memory (weights, optimizer state, last-good and best copies),
 can switch between the paths at any epoch boundary and saving, resuming, probing and exporting
 see one model.
 
-`plan(trainer)` says whether a trainer's settings are ones the kernel computes exactly (dense
+`plan(project, device, …)` says whether a trainer's settings are ones the kernel computes exactly (dense
 layers on the CPU, plane data, the activations, losses and optimizers listed below); anything
 else trains on the eager path, and `FastPlan.reason`/`unsupported` says why. Compilation runs in
 the background (`KernelBuild`); a trainer's first run waits up to BUILD_WAIT s for it (a cached
 kernel loads in milliseconds, a first compile takes ~0.3 s) and otherwise starts on the eager path
-and switches at the next epoch boundary after the kernel is ready.
+and switches at the next epoch boundary after the kernel is ready. The kernel is handed what it
+trains as plain values (`FastInputs`), never a trainer to read.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from playground.core.spec import Project, TrainSpec
 
 SOURCE = Path(__file__).with_name("dense_kernel.c")
 ACTIVATIONS = {"linear": 0, "relu": 1, "leaky_relu": 2, "elu": 3, "tanh": 4, "sigmoid": 5, "sine": 6, "softplus": 7}
@@ -165,11 +168,28 @@ class FastPlan:
     threshold: float = 0.0
 
 
-def plan(trainer) -> FastPlan:
-    """Whether (and how) the kernel trains `trainer` exactly like the eager loop."""
-    project, spec = trainer.project, trainer.project.training
-    if trainer.device.type != "cpu":
-        return FastPlan(f"runs on the CPU only (this trains on {trainer.device})")
+@dataclass(frozen=True)
+class FastInputs:
+    """What the kernel trains, as plain values: the model's parameters (weight, bias per dense
+    layer; trained in place), the data as the trainer encoded it, and the settings it reads."""
+
+    params: list[torch.Tensor]
+    input_size: int
+    x_train: torch.Tensor
+    x_test: torch.Tensor
+    y_train: torch.Tensor
+    y_test: torch.Tensor
+    labels_train: torch.Tensor
+    labels_test: torch.Tensor
+    training: TrainSpec
+
+
+def plan(project: Project, device: torch.device, encoding: str, activation: str) -> FastPlan:
+    """Whether (and how) the kernel trains `project` (on `device`, its targets encoded as
+    `encoding`, its output through `activation`) exactly like the eager loop."""
+    spec = project.training
+    if device.type != "cpu":
+        return FastPlan(f"runs on the CPU only (this trains on {device})")
     if project.data.kind != "plane":
         return FastPlan("handles the 2-D data sets only")
     acts = []
@@ -183,16 +203,15 @@ def plan(trainer) -> FastPlan:
             return FastPlan(f"does not compute layer {i + 1}'s activation {layer.params['activation']}")
         acts.append(ACTIVATIONS[layer.params["activation"]])
     loss = spec.loss["name"]
-    if loss not in LOSSES or (loss in LOGIT_LOSSES and trainer.activation != "linear"):
-        return FastPlan(f"does not compute the loss {loss} with a {trainer.activation} output")
+    if loss not in LOSSES or (loss in LOGIT_LOSSES and activation != "linear"):
+        return FastPlan(f"does not compute the loss {loss} with a {activation} output")
     optimizer = spec.optimizer
     if optimizer["name"] not in OPTIMIZERS:
         return FastPlan(f"does not compute the optimizer {optimizer['name']}")
     args = (optimizer.get("momentum", 0.0), optimizer.get("beta1", 0.9), optimizer.get("beta2", 0.999),
             optimizer.get("eps", 1e-8), optimizer.get("weight_decay", 0.0), optimizer.get("alpha", 0.99))
-    encoding = trainer.encoding
     mode = 0 if encoding == "real" else 1 if encoding in ("index", "onehot") else 2
-    threshold = 0.5 if (encoding == "01" and trainer.activation == "sigmoid") else 0.0
+    threshold = 0.5 if (encoding == "01" and activation == "sigmoid") else 0.0
     return FastPlan("", tuple(acts), LOSSES[loss], float(spec.loss.get("delta", 0.0)), OPTIMIZERS[optimizer["name"]],
                     tuple(float(a) for a in args), REGULARIZATIONS.get(spec.regularization, 0), mode, threshold)
 
@@ -239,14 +258,14 @@ def check_buffers(params: list[torch.Tensor], blocks: dict[str, list[torch.Tenso
 
 
 class FastDense:
-    """Trains a trainer's dense network with the kernel. Build it once per trainer; `train`
-    reads the optimizer state afresh every call (resets and loads replace those tensors)."""
+    """Trains a dense network with the kernel. Build it once per trainer; `train` is handed the
+    optimizer's state afresh every call (resets and loads replace those tensors)."""
 
-    def __init__(self, trainer, fast_plan: FastPlan, kernel: ctypes.CDLL) -> None:
-        self.trainer, self.plan, self.kernel = trainer, fast_plan, kernel
-        params = list(trainer.model.parameters())
+    def __init__(self, inputs: FastInputs, fast_plan: FastPlan, kernel: ctypes.CDLL) -> None:
+        self.plan, self.kernel, self.training = fast_plan, kernel, inputs.training
+        params = list(inputs.params)
         self.params = params
-        sizes = [trainer.dataset.input_shape[0]] + [p.shape[0] for p in params[::2]]
+        sizes = [inputs.input_size] + [p.shape[0] for p in params[::2]]
         self.sizes = (ctypes.c_int * len(sizes))(*sizes)
         self.acts = (ctypes.c_int * len(fast_plan.activations))(*fast_plan.activations)
         self.args = (ctypes.c_double * len(fast_plan.optimizer_args))(*fast_plan.optimizer_args)
@@ -263,20 +282,19 @@ class FastDense:
             self._keep.append(array)
             return array
 
-        self.x_train, self.x_test = floats(trainer.x_train), floats(trainer.x_test)
-        self.y_train = None if cross_entropy else floats(trainer.y_train)
-        self.y_test = None if cross_entropy else floats(trainer.y_test)
+        self.x_train, self.x_test = floats(inputs.x_train), floats(inputs.x_test)
+        self.y_train = None if cross_entropy else floats(inputs.y_train)
+        self.y_test = None if cross_entropy else floats(inputs.y_test)
         classes = fast_plan.accuracy_mode != 0 or cross_entropy
-        self.labels_train = ints(trainer.labels_train) if classes else None
-        self.labels_test = ints(trainer.labels_test) if classes else None
-        self.target_dim = 1 if cross_entropy else int(trainer.y_train.shape[1])
-        self.n_train, self.n_test = len(trainer.x_train), len(trainer.x_test)
+        self.labels_train = ints(inputs.labels_train) if classes else None
+        self.labels_test = ints(inputs.labels_test) if classes else None
+        self.target_dim = 1 if cross_entropy else int(inputs.y_train.shape[1])
+        self.n_train, self.n_test = len(inputs.x_train), len(inputs.x_test)
 
-    def _state(self) -> tuple:
+    def _state(self, state: dict) -> tuple:
         """The optimizer's state tensors (first, second, step counts; None where it keeps none),
-        created as torch.optim would (zeros)."""
-        name = self.trainer.project.training.optimizer["name"]
-        state = self.trainer.optimizer.state
+        created in `state` (a torch.optim optimizer's) as torch.optim would (zeros)."""
+        name = self.training.optimizer["name"]
         first, second, steps = [], [], []
         for p in self.params:
             entry = state[p]
@@ -293,7 +311,7 @@ class FastDense:
             elif name == "rmsprop":
                 entry.setdefault("step", torch.tensor(0.0))
                 entry.setdefault("square_avg", torch.zeros_like(p, memory_format=torch.preserve_format))
-                if self.trainer.project.training.optimizer.get("momentum", 0.0) > 0:
+                if self.training.optimizer.get("momentum", 0.0) > 0:
                     entry.setdefault("momentum_buffer", torch.zeros_like(p, memory_format=torch.preserve_format))
                     second.append(entry["momentum_buffer"])
                 first.append(entry["square_avg"])
@@ -304,15 +322,16 @@ class FastDense:
         return first or None, second or None, steps or None
 
     def train(self, epochs: int, learning_rates: list[float], orders: np.ndarray | None,
-              good: list[torch.Tensor], best: list[torch.Tensor], best_loss: float) -> tuple[int, np.ndarray, int, float]:
-        """Train `epochs` epochs. Returns (epochs completed with finite losses, per-epoch
+              good: list[torch.Tensor], best: list[torch.Tensor], best_loss: float,
+              optimizer_state: dict) -> tuple[int, np.ndarray, int, float]:
+        """Train `epochs` epochs, updating `optimizer_state` (torch.optim's) in place. Returns (epochs completed with finite losses, per-epoch
         [train loss, train accuracy, test loss, test accuracy], index of the best epoch in this
         call or -1, the best test loss). Every buffer is checked (check_buffers) before the call."""
-        spec = self.trainer.project.training
+        spec = self.training
         results = np.full((epochs, 4), np.nan)
         lrs = np.ascontiguousarray(learning_rates, dtype=np.float64)
         order = None if orders is None else np.ascontiguousarray(orders)
-        first, second, steps = self._state()
+        first, second, steps = self._state(optimizer_state)
         blocks = {"good": good, "best": best, "state1": first, "state2": second, "steps": steps}
         data = {"x_train": self.x_train, "y_train": self.y_train, "labels_train": self.labels_train,
                 "x_test": self.x_test, "y_test": self.y_test, "labels_test": self.labels_test, "orders": order,

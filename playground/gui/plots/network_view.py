@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QGraphicsScene, QGraphicsView, QHBoxLayout, QLabe
 from playground.core.data.features import compute_features
 from playground.core.grids import NETWORK_UNITS, grid_points
 from playground.core.params import Param
+from playground.core.layers import LAYERS
 from playground.core.registry import FEATURES
 from playground.core.spec import Project
 from playground.gui.forms import NumberEdit, format_number
@@ -103,8 +104,9 @@ class NetworkView(QWidget):
     def set_project(self, project: Project) -> None:
         """Lay the network out again if its shape changed (features, dense layers and units)."""
         layers = project.model.layers
-        dense = [(i, layer.params["units"]) for i, layer in enumerate(layers) if layer.type == "dense"]
-        flat = all(layer.type in ("dense", "dropout", "batch_norm", "layer_norm", "activation") for layer in layers)
+        kinds = [LAYERS[layer.type] for layer in layers]
+        dense = [(i, layer.params["units"]) for i, (layer, kind) in enumerate(zip(layers, kinds)) if kind.neurons]
+        flat = all(kind.neurons or kind.keeps_neurons for kind in kinds)
         structure = (tuple(project.data.features), tuple(dense), flat)
         hidden = max(0, len(dense) - 1)
         self.layers_label.setText(f"{hidden} hidden layer{'s' if hidden != 1 else ''}")
