@@ -34,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     from playground.core.data.download import SOURCES
-    from playground.core.formats import FORMATS
+    from playground.core.io.formats import FORMATS
 
     parser = _Parser(prog="playground", usage="%(prog)s [-h] [--version] [--self-test] [PROJECT.json | COMMAND ...]",
                      description="Neural Playground: build, train and export small neural networks. "
@@ -137,7 +137,7 @@ def _positive(value: int | None, name: str) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from playground.core.project import load_project, load_state
+    from playground.core.io.project import load_project, load_state
 
     project = load_project(args.project)
     state = load_state(args.project, project)  # a project saved with its weights resumes
@@ -160,7 +160,7 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from playground.core.devices import default_threads, limit_blas_threads
-    from playground.core.run_folder import RunFolderLock
+    from playground.core.io.run_folder import RunFolderLock
     from playground.core.training import Trainer
 
     limit_blas_threads()
@@ -193,8 +193,8 @@ def _train_into(trainer, project, output: Path, args: argparse.Namespace):
     Ctrl+C interrupted it, the metrics written)."""
     import signal
 
-    from playground.core.project import save_project
-    from playground.core.rundir import write_run
+    from playground.core.io.project import save_project
+    from playground.core.io.rundir import write_run
     from playground.core.training import Checkpoint, EarlyStopping
 
     interrupted = []
@@ -267,8 +267,8 @@ class ProgressBar(Callback):
 
 
 def _export(args: argparse.Namespace) -> int:
-    from playground.core.export import export_model
-    from playground.core.rundir import load_run
+    from playground.core.io.export import export_model
+    from playground.core.io.rundir import load_run
 
     if args.with_training and args.format != "python":
         raise PlaygroundError("--with-training goes with --format python")
@@ -316,13 +316,13 @@ def _download(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from playground.core.bench import run_bench
+    from playground.bench.speed import run_bench
 
     if args.soak is not None:
         if not (math.isfinite(args.soak) and 0 < args.soak <= 24 * 60):
             raise PlaygroundError("--soak must be a number of minutes between 0 and 1440")
         from playground.assets import EXAMPLES
-        from playground.gui.window_bench import soak
+        from playground.bench.window import soak
 
         project = Path(args.project) if args.project else EXAMPLES / "spiral-challenge.json"
         if not project.is_file():
@@ -331,7 +331,7 @@ def _bench(args: argparse.Namespace) -> int:
         return 0
 
     if args.startup:
-        from playground.gui.window_bench import startup_seconds
+        from playground.bench.window import startup_seconds
 
         startup_seconds()
         return 0
@@ -339,7 +339,7 @@ def _bench(args: argparse.Namespace) -> int:
     if args.views is not None:
         if not (math.isfinite(args.views) and 1 <= args.views <= 600):
             raise PlaygroundError("--views must be a number of seconds between 1 and 600")
-        from playground.gui.window_bench import views_cost
+        from playground.bench.window import views_cost
 
         print(f"live views in the window, configuration (b), {args.views:g} s each:")
         views_cost(args.views)

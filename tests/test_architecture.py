@@ -57,7 +57,7 @@ def test_no_module_of_the_app_imports_itself_round_a_cycle():
 
 
 def test_the_window_asks_the_layer_kind_instead_of_switching_on_its_name():
-    """How a layer is drawn, summarized and explained is the kind's to say (core.layers:
+    """How a layer is drawn, summarized and explained is the kind's to say (core.model.layers:
     `summary`, `neurons`, `keeps_neurons`, `output_activation`): no module of the window compares
     a layer's type with a name, so adding a kind changes nothing there."""
     import re
@@ -70,8 +70,8 @@ def test_the_window_asks_the_layer_kind_instead_of_switching_on_its_name():
 
 
 def test_every_layer_kind_answers_for_itself():
-    from playground.core.layers import LAYERS
-    from playground.core.spec import LayerSpec
+    from playground.core.model.layers import LAYERS
+    from playground.core.model.spec import LayerSpec
 
     for name, kind in LAYERS.items():
         params = LayerSpec.create(name).params

@@ -1,4 +1,4 @@
-"""The commands a front end sends to a training session's thread (gui.worker queues them): plain,
+"""The commands a front end sends to a training session's thread (gui.controllers.worker queues them): plain,
 typed values, one class each, handled by `match` on their class."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 
 
 @dataclass(frozen=True)

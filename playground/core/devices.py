@@ -11,7 +11,7 @@ from playground.core.errors import ValidationError
 if TYPE_CHECKING:
     import torch
 
-    from playground.core.spec import Project
+    from playground.core.model.spec import Project
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import torch
 from torch import nn
 
 from playground.core.data.features import compute_features
-from playground.core.modules import Sine
+from playground.core.model.modules import Sine
 from playground.core.grids import (GRADIENT_BINS, GRID_EXTENT, GRID_RESOLUTION, NETWORK_UNITS,  # noqa: F401
                                    WEIGHT_BINS, grid_points)
-from playground.core.targets import binary_score, class_probabilities
+from playground.core.model.targets import binary_score, class_probabilities
 
 @dataclass
 class BoundaryProbe:
@@ -340,7 +340,7 @@ def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.nd
 def attention_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
     """For one input (1×T×F), every attention layer's weights (spec index, T×T, averaged over
     heads; row = the step that looks, column = the step looked at)."""
-    from playground.core.modules import SelfAttention
+    from playground.core.model.modules import SelfAttention
 
     found = [(i, m) for i, layer in enumerate(model) for m in layer.modules() if isinstance(m, SelfAttention)]
     model.eval()

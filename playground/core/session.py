@@ -1,6 +1,6 @@
 """A training session: the one trainer a front end drives, on the thread that trains it. It
 turns commands (core.commands) into trainers, runs them, and answers with what the views need
-(core.views); it knows nothing of Qt. gui.worker is a QThread, a queue and a throttle around it.
+(core.views); it knows nothing of Qt. gui.controllers.worker is a QThread, a queue and a throttle around it.
 
 Every method runs on the training thread. A new project reuses the data set it already has when
 only the training or the model changed (no file is read again), and carries the trained weights
@@ -15,7 +15,7 @@ from typing import Sequence
 
 from playground.core.commands import Configure, ExportRequest
 from playground.core.errors import PlaygroundError
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 from playground.core.views import DataUpdate, TrainingUpdate, ViewRequest, data_update, table_axes, table_boundary, \
     training_update
 
@@ -101,7 +101,7 @@ class Session:
 
     def save(self, path: Path, project: Project) -> str:
         """Save `project`, with the trained state when it fits, to `path`; an error message or ""."""
-        from playground.core.project import save_project
+        from playground.core.io.project import save_project
 
         trainer = self.trainer
         fits = trainer is not None and trainer.epoch + trainer.step > 0 and trainer.project.same_architecture(project)
@@ -115,8 +115,8 @@ class Session:
 
     def write_history(self, path: Path) -> str:
         """The whole training history as CSV at `path`; an error message or ""."""
-        from playground.core.jsonfile import write_atomic
-        from playground.core.rundir import history_csv
+        from playground.core.io.jsonfile import write_atomic
+        from playground.core.io.rundir import history_csv
 
         trainer = self.trainer
         if trainer is None or not trainer.history:
@@ -128,8 +128,8 @@ class Session:
         return ""
 
     def export(self, request: ExportRequest):
-        """Export the trained model (core.export); raises PlaygroundError with the reason."""
-        from playground.core.export import export_model
+        """Export the trained model (core.io.export); raises PlaygroundError with the reason."""
+        from playground.core.io.export import export_model
 
         trainer = self.trainer
         if trainer is None:

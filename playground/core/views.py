@@ -1,6 +1,6 @@
 """What the views need from a trainer, decided in the core from the data kind: which probes a
 plane, a table, images or sequences get, and the data set as the views draw it. Plain data
-classes in, plain data classes out; the window only draws them (gui.worker carries them over)."""
+classes in, plain data classes out; the window only draws them (gui.controllers.worker carries them over)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class DataUpdate:
     feature_names: tuple = ()
     axes: tuple | None = None     # a table's two columns shown as the points' x and y
     preview: list | None = None   # images: [(class, count, first images)] of the training set
-    spec: Any = None              # the core.spec.DataSpec this is the data of
+    spec: Any = None              # the core.model.spec.DataSpec this is the data of
 
 
 def is_plane(trainer) -> bool:

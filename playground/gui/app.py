@@ -77,7 +77,7 @@ def run(project: str | Path | None = None, startup_probe: bool = False) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from playground.gui.main_window import MainWindow
+    from playground.gui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Neural Playground")

@@ -37,9 +37,9 @@ def self_test(report: Callable[[str], None] = print) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from playground.core.bench import EXAMPLES
+    from playground.assets import EXAMPLES
     from playground.gui.app import collect_garbage_in_gui_thread
-    from playground.gui.main_window import MainWindow
+    from playground.gui.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     collector = collect_garbage_in_gui_thread()

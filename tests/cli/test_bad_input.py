@@ -12,9 +12,9 @@ import torch
 
 from playground.cli import main
 from playground.core.errors import PlaygroundError
-from playground.core.project import save_project
-from playground.core.run_folder import RunFolderLock, clean_orphans, replace_folder
-from playground.core.spec import Project
+from playground.core.io.project import save_project
+from playground.core.io.run_folder import RunFolderLock, clean_orphans, replace_folder
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.cli.test_cli import ROOT
 from tests.conftest import project_dict
@@ -81,8 +81,7 @@ def test_non_finite_state_tensors_are_refused(tmp_path, capsys):
 
 
 def test_a_run_that_fails_to_save_leaves_no_partial_folder(tmp_path, capsys, monkeypatch):
-    from playground.core import rundir
-
+    from playground.core.io import rundir
     path = tmp_path / "p.json"
     path.write_text(json.dumps(project_dict(epochs=3)))
     run = tmp_path / "run"
@@ -129,7 +128,7 @@ def test_replacing_a_folder_keeps_its_checkpoints(tmp_path):
 HOLDER = """
 import sys, time
 sys.path.insert(0, {root!r})
-from playground.core.run_folder import RunFolderLock
+from playground.core.io.run_folder import RunFolderLock
 with RunFolderLock({run!r}):
     print("holding", flush=True)
     time.sleep(120)

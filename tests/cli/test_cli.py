@@ -189,8 +189,8 @@ def test_a_missing_project_file_is_refused_before_the_window_opens(tmp_path):
 
 
 def test_core_and_cli_load_no_qt():
-    code = ("import sys, playground.cli, playground.core.training, playground.core.export, "
-            "playground.core.probes, playground.core.registry\n"
+    code = ("import sys, playground.cli, playground.core.training, playground.core.io.export, "
+            "playground.core.probes, playground.core.model.registry\n"
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'shiboken6')]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -199,7 +199,7 @@ def test_core_and_cli_load_no_qt():
 def test_the_window_shows_before_torch_is_loaded(tmp_path):
     """Start-up: the window's modules import no torch (the training thread loads it while the
     window is on screen), and `playground` paints its window and can be timed (bench --startup)."""
-    code = ("import sys, playground.cli, playground.gui.main_window, playground.gui.app\n"
+    code = ("import sys, playground.cli, playground.gui.window.main_window, playground.gui.app\n"
             "assert 'torch' not in sys.modules, 'torch imported by the window modules'")
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from playground.core import fastpath
 from playground.core.errors import PlaygroundError, ValidationError
-from playground.core.project import load_project, load_state, save_project
-from playground.core.spec import Project
+from playground.core.io.project import load_project, load_state, save_project
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from playground.core.training.state import TrainingState
 from tests.conftest import project_dict

@@ -5,8 +5,8 @@ import pytest
 
 from playground.core.data import make_dataset, toy2d
 from playground.core.data.features import compute_features
-from playground.core.registry import DATASETS
-from playground.core.spec import DataSpec
+from playground.core.model.registry import DATASETS
+from playground.core.model.spec import DataSpec
 
 
 def generate(name, n=500, noise=0.0, seed=0):

@@ -1,11 +1,11 @@
-"""Project edits as pure functions (core.edits): what a person does in the window, tested without
+"""Project edits as pure functions (core.model.edits): what a person does in the window, tested without
 one — each gives a new validated project, or a ValidationError, and never changes its input."""
 
 import pytest
 
-from playground.core import edits
+from playground.core.model import edits
 from playground.core.errors import ValidationError
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 from tests.conftest import project_dict
 
 

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from playground.core import codegen
+from playground.core.io import codegen
 from playground.core.errors import ExportError, PlaygroundError
-from playground.core.export import export_model
-from playground.core.rundir import load_run, load_state_into, load_weights, write_run
-from playground.core.spec import Project
+from playground.core.io.export import export_model
+from playground.core.io.rundir import load_run, load_state_into, load_weights, write_run
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import project_dict
 
@@ -94,7 +94,7 @@ def test_run_folder_round_trip_and_hostile_weights(trained, tmp_path):
 
 
 def test_weights_that_do_not_fit_are_refused(trained, tmp_path):
-    from playground.core.rundir import save_weights
+    from playground.core.io.rundir import save_weights
     path = tmp_path / "w.safetensors"
     state = trained.state_dict()
     state["0.0.weight"] = torch.zeros(2, 2)
@@ -109,7 +109,7 @@ def test_weights_that_do_not_fit_are_refused(trained, tmp_path):
 
 
 def test_export_mismatch_is_detected(trained, tmp_path, monkeypatch):
-    import playground.core.export as export
+    import playground.core.io.export as export
 
     def broken(model, project, path, sample, described, with_training):
         path.write_text("x")
@@ -181,7 +181,7 @@ def test_every_format_takes_the_planes_raw_points(tmp_path, fmt):
         import runpy
         got = runpy.run_path(str(result.files[0]))["load_model"]()(point)
     else:
-        from playground.core.export import from_preparation
+        from playground.core.io.export import from_preparation
         import json
         rebuilt = load_run_like(project, result.files[0])
         got = from_preparation(rebuilt, json.loads(result.files[-1].read_text())["preparation"])(point)
@@ -189,7 +189,7 @@ def test_every_format_takes_the_planes_raw_points(tmp_path, fmt):
 
 
 def load_run_like(project, weights):
-    from playground.core.build import build_model
+    from playground.core.model.build import build_model
     model = build_model(project.model, (4,))
     load_state_into(model, load_weights(weights), str(weights))
     return model.eval()

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from playground.core import fastpath
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import TF_INIT, project_dict
 

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground.core.errors import PlaygroundError
-from playground.core.jsonfile import parse_json
-from playground.core.shapes import analyze, check_memory
-from playground.core.spec import Project
+from playground.core.io.jsonfile import parse_json
+from playground.core.model.shapes import analyze, check_memory
+from playground.core.model.spec import Project
 from tests.conftest import project_dict
 
 JSON = st.recursive(
@@ -117,7 +117,7 @@ NUMBER_PATHS = [p for p in paths(TRAINABLE) if p and isinstance(_value(TRAINABLE
 def test_a_project_that_loads_also_trains_and_saves_or_is_refused_at_once(tmp_path_factory, changes):
     """What validation accepts must train and write its run folder: no value may pass the check
     and fail later (uniform low > high once did, in the initializer)."""
-    from playground.core.rundir import write_run
+    from playground.core.io.rundir import write_run
     from playground.core.training import Trainer
 
     raw = copy.deepcopy(TRAINABLE)

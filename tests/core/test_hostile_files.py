@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from playground.core.data import images, table
 from playground.core.data.files import read_idx, read_npz
 from playground.core.errors import PlaygroundError
-from playground.core.project import load_project, load_state, read_safetensors, save_project
-from playground.core.rundir import load_run, load_weights
-from playground.core.spec import Project
+from playground.core.io.project import load_project, load_state, read_safetensors, save_project
+from playground.core.io.rundir import load_run, load_weights
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import project_dict
 
@@ -76,7 +76,7 @@ def test_a_crafted_pickle_is_refused_by_every_reader(tmp_path, extension):
 def _valid_state_bytes() -> bytes:
     trainer = Trainer(Project.from_dict(project_dict(epochs=2, samples=40)))
     trainer.run(1)
-    from playground.core.project import state_bytes
+    from playground.core.io.project import state_bytes
     return state_bytes(trainer.state())
 
 
@@ -111,8 +111,8 @@ def test_huge_declared_header_is_refused_before_allocating(tmp_path):
 SAVER = """
 import sys, itertools
 sys.path.insert(0, {root!r})
-from playground.core.project import save_project
-from playground.core.spec import Project
+from playground.core.io.project import save_project
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import project_dict
 path = sys.argv[1]

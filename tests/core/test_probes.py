@@ -7,7 +7,7 @@ import torch
 
 from playground.core import probes
 from playground.core.errors import ValidationError
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import TF_INIT, project_dict
 
@@ -94,7 +94,7 @@ def test_vanishing_gradients_show_in_the_rms():
 
 def test_boundary_and_neurons_in_one_pass_equal_the_separate_probes():
     from playground.core import probes
-    from playground.core.bench import config
+    from playground.bench.speed import config
     from playground.core.training import Trainer
 
     trainer = Trainer(config("b"))
@@ -116,8 +116,8 @@ def test_the_views_numpy_forward_equals_the_model(activation):
     """Dense stacks are probed with numpy (much faster on the views' grids); it must show what
     the model computes. Anything else goes through the model itself."""
     from playground.core import probes
-    from playground.core.build import build_model
-    from playground.core.spec import ModelSpec
+    from playground.core.model.build import build_model
+    from playground.core.model.spec import ModelSpec
 
     spec = ModelSpec.from_dict({"layers": [{"type": "dense", "units": 6, "activation": activation},
                                            {"type": "dense", "units": 5, "activation": activation},

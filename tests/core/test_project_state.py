@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from playground.core.errors import PlaygroundError
-from playground.core.project import load_project, load_state, save_project
-from playground.core.spec import Project
+from playground.core.io.project import load_project, load_state, save_project
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import project_dict
 

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from playground.core import registry
-from playground.core.build import build_model, make_optimizer
-from playground.core.export import FORMATS, export_model
-from playground.core.layers import LAYERS
-from playground.core.catalogues import catalogue, catalogue_names
-from playground.core.validation import validate_params
-from playground.core.shapes import analyze
-from playground.core.spec import LayerSpec, ModelSpec, Project
+from playground.core.model import registry
+from playground.core.model.build import build_model, make_optimizer
+from playground.core.io.export import FORMATS, export_model
+from playground.core.model.layers import LAYERS
+from playground.core.model.catalogues import catalogue, catalogue_names
+from playground.core.model.validation import validate_params
+from playground.core.model.shapes import analyze
+from playground.core.model.spec import LayerSpec, ModelSpec, Project
 from playground.core.training import Trainer, schedule_factor
 from tests.conftest import project_dict
 
@@ -124,7 +124,7 @@ def test_every_sequence_layer_builds_trains_and_exports(tmp_path, name):
     ([{"type": "residual"}], (1, 8, 8), "add a flatten layer before it"),
 ])
 def test_sequence_layer_mismatches_are_explained(layers, shape, words):
-    from playground.core.shapes import analyze_model
+    from playground.core.model.shapes import analyze_model
 
     analysis = analyze_model(ModelSpec([LayerSpec.from_dict(layer) for layer in layers]), shape)
     assert not analysis.ok and words in str(analysis.error), str(analysis.error)
@@ -136,7 +136,7 @@ def test_sequence_layer_mismatches_are_explained(layers, shape, words):
     ([{"type": "max_pool2d"}, {"type": "dense", "units": 1}], "max_pool2d needs images"),
 ])
 def test_image_layers_on_plane_data_explain_the_mismatch(layers, words):
-    from playground.core.shapes import analyze
+    from playground.core.model.shapes import analyze
 
     analysis = analyze(Project.from_dict(project_dict(layers=layers)))
     assert not analysis.ok and analysis.error_layer == 0
@@ -144,7 +144,7 @@ def test_image_layers_on_plane_data_explain_the_mismatch(layers, words):
 
 
 def test_a_kernel_too_big_for_the_image_says_so():
-    from playground.core.shapes import analyze_model
+    from playground.core.model.shapes import analyze_model
 
     spec = ModelSpec([LayerSpec.from_dict({"type": "max_pool2d", "kernel": 4}),
                       LayerSpec.from_dict({"type": "conv2d", "kernel": 5, "padding": "valid"})])
@@ -169,7 +169,7 @@ def test_a_kernel_too_big_for_the_image_says_so():
 ])
 def test_shape_inference_matches_the_built_module(layer, shape, out, params):
     spec = ModelSpec([LayerSpec.from_dict(layer)])
-    from playground.core.shapes import analyze_model
+    from playground.core.model.shapes import analyze_model
     analysis = analyze_model(spec, shape)
     assert analysis.ok and analysis.output_shape == out and analysis.total_params == params
     model = build_model(spec, shape).eval()

@@ -5,7 +5,7 @@ import numpy as np
 from playground.core.commands import Configure, ExportRequest
 from playground.core.errors import PlaygroundError
 from playground.core.session import Session
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 from playground.core.views import ViewRequest
 from tests.conftest import project_dict
 

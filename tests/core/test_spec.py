@@ -6,8 +6,8 @@ import json
 import pytest
 
 from playground.core.errors import PlaygroundError, ValidationError
-from playground.core.project import load_project, save_project
-from playground.core.spec import LayerSpec, Project
+from playground.core.io.project import load_project, save_project
+from playground.core.model.spec import LayerSpec, Project
 from tests.conftest import EXAMPLES, project_dict
 
 
@@ -147,7 +147,7 @@ def test_the_training_settings_are_described_once():
     """TrainSpec's fields, their defaults and what to_dict writes all come from TRAIN_PARAMS."""
     import dataclasses
 
-    from playground.core.spec import TRAIN_PARAMS, TrainSpec
+    from playground.core.model.spec import TRAIN_PARAMS, TrainSpec
 
     fields = dataclasses.fields(TrainSpec)
     assert [f.name for f in fields] == list(TRAIN_PARAMS)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from playground.core.errors import ValidationError
-from playground.core.spec import Project
+from playground.core.model.spec import Project
 from playground.core.training import EarlyStopping, LambdaCallback, Trainer
 from tests.conftest import project_dict
 

@@ -19,7 +19,7 @@ import pytest
 from playground.core.data import images, table
 from playground.core.data.files import read_idx, read_npz
 from playground.core.errors import PlaygroundError
-from playground.core.project import load_project, load_state, read_safetensors
+from playground.core.io.project import load_project, load_state, read_safetensors
 from tests.conftest import project_dict
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from playground.gui.palette import layer_mime
+from playground.gui.panels.palette import layer_mime
 from tests.core.test_readers import mnist_folder
 from tests.gui.test_main_window import between, drop, layer_types, open_layers_tab
 from tests.gui.trained import ask

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QComboBox
 
-from playground.core.registry import LOSSES, OPTIMIZERS
+from playground.core.model.registry import LOSSES, OPTIMIZERS
 from tests.gui.test_inspection_views import click_tab, train_a_little
 from tests.gui.trained import ask
 

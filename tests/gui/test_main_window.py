@@ -6,9 +6,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QDialogButtonBox, QSpinBox
 
-from playground.core.project import load_project
-from playground.gui.canvas import card_mime
-from playground.gui.palette import layer_mime
+from playground.core.io.project import load_project
+from playground.gui.panels.canvas import card_mime
+from playground.gui.panels.palette import layer_mime
 from tests.conftest import EXAMPLES
 from tests.gui.trained import ask
 
@@ -240,7 +240,7 @@ def test_screenshot_while_training_the_spiral(make_window, qtbot, tmp_path):
 
 
 def test_loss_plot_log_scales_smoothing_readout_and_remembered_settings(window, qtbot, settings):
-    from playground.gui.plots.loss_plot import LossPlot
+    from playground.gui.views.loss_plot import LossPlot
     window.toggle_play()
     qtbot.waitUntil(lambda: window.loss_plot.point_count() >= 10, timeout=20000)
     window.toggle_play()
@@ -350,7 +350,7 @@ def test_the_loss_plot_range_grows_in_steps(window, qtbot):
 
 def test_the_loss_plot_keeps_bounded_memory_on_a_long_run(window, qtbot, monkeypatch):
     from playground.core.training import Snapshot
-    from playground.gui.plots import loss_plot
+    from playground.gui.views import loss_plot
 
     monkeypatch.setattr(loss_plot, "KEPT_POINTS", 100)
     plot = window.loss_plot
@@ -372,7 +372,7 @@ def test_a_busy_window_gets_no_backlog_of_frames_and_loses_no_epoch(window, qtbo
     the epochs meanwhile; once the window catches up, every epoch is in the loss curves."""
     import time
 
-    from playground.gui.worker import MAX_UNDRAWN
+    from playground.gui.controllers.worker import MAX_UNDRAWN
 
     window.edit_setting("training", "epochs", 0)  # until stopped
     window.toggle_play()

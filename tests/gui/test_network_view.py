@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QGraphicsSimpleTextItem
 
 from playground.core.probes import NetworkProbe
-from playground.gui.plots.network_items import MAX_LINKS, BiasMark, Button, Tile, link_width, value_colour
+from playground.gui.views.network_items import MAX_LINKS, BiasMark, Button, Tile, link_width, value_colour
 from tests.conftest import TF_INIT, project_dict
 from tests.gui.trained import ask
 

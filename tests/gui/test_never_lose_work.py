@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 from PySide6.QtWidgets import QMessageBox
 
-from playground.core.project import load_project
+from playground.core.io.project import load_project
 
 
 def train_a_little(window, qtbot, epochs: int = 5) -> None:
@@ -43,7 +43,7 @@ def test_unsaved_changes_prompt_save_discard_cancel(window, qtbot, tmp_path, mon
     window.close()
     assert asked and window.isVisible()  # cancel: still open, nothing lost
     target = tmp_path / "kept.json"
-    monkeypatch.setattr("playground.gui.main_window.QFileDialog.getSaveFileName",
+    monkeypatch.setattr("playground.gui.window.files.QFileDialog.getSaveFileName",
                         lambda *args, **kwargs: (str(target), ""))
     window.ask_unsaved = lambda: QMessageBox.StandardButton.Save
     window.close()
@@ -99,7 +99,7 @@ def test_hostile_files_are_refused_in_the_window(window, qtbot, tmp_path):
 
 
 def test_checkpoints_every_n_epochs_save_a_resumable_recovery_file(window, qtbot):
-    from playground.core.project import load_state
+    from playground.core.io.project import load_state
 
     saved = []
     window.worker.autosaved.connect(lambda path, error: saved.append((path, error)))

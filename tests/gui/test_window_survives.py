@@ -7,8 +7,8 @@ import threading
 
 import torch
 
-from playground.core.project import save_project
-from playground.core.spec import Project
+from playground.core.io.project import save_project
+from playground.core.model.spec import Project
 from playground.core.training import Trainer
 from tests.conftest import project_dict
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from playground.core.data.features import compute_features
 from playground.core.data.toy2d import GENERATORS
-from playground.core.spec import DataSpec
+from playground.core.model.spec import DataSpec
 
 #: Test samples kept at most from a file's own test split (evaluation runs every epoch).
 MAX_TEST_SAMPLES = 10_000

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from playground.core.registry import FEATURES
+from playground.core.model.registry import FEATURES
 
 
 def features_expression(names: Sequence[str]) -> str:

@@ -1,5 +1,5 @@
 """Readers of data files a person hands us: MNIST-format IDX files (gzipped or not), `.npz`
-archives, CIFAR-10 binary batches. Each one opens only regular files (core.user_files), checks
+archives, CIFAR-10 binary batches. Each one opens only regular files (core.io.user_files), checks
 the declared sizes against the file and the *decoded* size against the data budget
 (core.memory: the values plus their float32 training copy) *before* it decompresses or
 allocates, and fails with `PlaygroundError` and a plain message on anything malformed: truncated
@@ -18,7 +18,7 @@ import numpy as np
 
 from playground.core.errors import PlaygroundError
 from playground.core.memory import TRAINING_COPY_BYTES, data_budget_bytes, human_bytes
-from playground.core.user_files import open_regular
+from playground.core.io.user_files import open_regular
 _IDX_TYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 _GZIP_MAGIC = b"\x1f\x8b"

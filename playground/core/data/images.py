@@ -16,7 +16,7 @@ from playground.assets import DIGITS
 from playground.core.data.files import check_budget, decoded_cost, read_idx, read_npz, refuse_pickle
 from playground.core.errors import PlaygroundError
 from playground.core.memory import data_budget_bytes
-from playground.core.user_files import check_folder, list_folder, open_regular, read_capped
+from playground.core.io.user_files import check_folder, list_folder, open_regular, read_capped
 
 MNIST_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
                "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.core.errors import PlaygroundError
-from playground.core.spec import DataSpec
+from playground.core.model.spec import DataSpec
 
 _CACHE: OrderedDict[tuple, Any] = OrderedDict()
 _CACHE_SIZE = 3

@@ -28,8 +28,8 @@ import numpy as np
 from playground.core.data.files import refuse_pickle
 from playground.core.errors import PlaygroundError
 from playground.core.memory import data_budget_bytes, human_bytes
-from playground.core.params import suggest
-from playground.core.user_files import file_size, open_regular
+from playground.core.model.params import suggest
+from playground.core.io.user_files import file_size, open_regular
 
 MAX_CSV_BYTES = 256 * 2**20
 MAX_COLUMNS = 10_000

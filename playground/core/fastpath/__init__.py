@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from playground.core.spec import Project, TrainSpec
+from playground.core.model.spec import Project, TrainSpec
 
 SOURCE = Path(__file__).with_name("dense_kernel.c")
 ACTIVATIONS = {"linear": 0, "relu": 1, "leaky_relu": 2, "elu": 3, "tanh": 4, "sigmoid": 5, "sine": 6, "softplus": 7}

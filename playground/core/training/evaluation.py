@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 
-from playground.core.targets import predicted_classes
+from playground.core.model.targets import predicted_classes
 
 EVAL_CHUNK = 65_536
 #: Larger data sets are evaluated in chunks of this many samples: convolutions run faster on

@@ -11,7 +11,7 @@ import torch
 
 from playground.core import probes
 from playground.core.errors import ValidationError
-from playground.core.targets import class_probabilities, predicted_classes
+from playground.core.model.targets import class_probabilities, predicted_classes
 
 
 class ProbingMixin:

@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from playground.core.build import make_optimizer
+from playground.core.model.build import make_optimizer
 from playground.core.errors import ValidationError
 from playground.core.training import history as history_log
 from playground.core.training.history import HISTORY_FIELDS, HistoryLog

@@ -26,13 +26,13 @@ import numpy as np
 import torch
 
 from playground.core import fastpath
-from playground.core.build import build_model, make_loss, make_optimizer, weight_parameters
+from playground.core.model.build import build_model, make_loss, make_optimizer, weight_parameters
 from playground.core.data import Dataset, make_dataset
 from playground.core.devices import auto_device, is_resource_error, resolve_device
 from playground.core.errors import ValidationError
-from playground.core.shapes import analyze, check_memory, output_activation
-from playground.core.spec import Project
-from playground.core.targets import encode_targets, predicted_classes
+from playground.core.model.shapes import analyze, check_memory, output_activation
+from playground.core.model.spec import Project
+from playground.core.model.targets import encode_targets, predicted_classes
 from playground.core.training.callbacks import Callback
 from playground.core.training.control import TrainingControl
 from playground.core.training.evaluation import EvaluationMixin

@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLineEdit, QPushButton, QWidget)
 
-from playground.core.formats import EXTENSIONS, FORMATS
+from playground.core.io.formats import EXTENSIONS, FORMATS
 
 FORMAT_TITLES = {"onnx": "ONNX (.onnx): onnxruntime, Netron, most tools",
                  "pt2": "torch.export program (.pt2): PyTorch's native format",

@@ -1,0 +1,1 @@
+"""Benchmarks (`playground bench`): training speed against bare loops, and the window's."""

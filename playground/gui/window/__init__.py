@@ -1,0 +1,1 @@
+"""The main window and its parts (files, exports, menus, training controls, editing)."""
