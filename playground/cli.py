@@ -20,7 +20,7 @@ from playground import __version__
 from playground.core.errors import PlaygroundError
 from playground.core.training.callbacks import Callback
 
-COMMANDS = ("train", "export", "info", "bench", "download")
+COMMANDS = ("train", "export", "serve", "info", "bench", "download")
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
@@ -34,7 +34,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     from playground.core.data.download import SOURCES
-    from playground.core.io.formats import FORMATS
+    from playground.core.io.formats import FORMATS, REPOSITORIES
 
     parser = _Parser(prog="playground", usage="%(prog)s [-h] [--version] [--self-test] [PROJECT.json | COMMAND ...]",
                      description="Neural Playground: build, train and export small neural networks. "
@@ -62,10 +62,22 @@ def _parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="export a trained run as a model file")
     export.add_argument("run", help="run folder written by 'playground train'")
-    export.add_argument("--format", required=True, choices=FORMATS)
-    export.add_argument("--output", required=True, help="file to write")
+    export.add_argument("--format", required=True, choices=FORMATS + REPOSITORIES)
+    export.add_argument("--output", required=True, help="file to write (triton: the model repository folder)")
     export.add_argument("--with-training", action="store_true",
                         help="python only: also write <name>_train.py that reproduces the run")
+
+    serve = sub.add_parser("serve", help="answer requests with a trained model over HTTP, in the Open Inference "
+                           "Protocol that Triton and KServe speak (a page to try it at /)")
+    serve.add_argument("source", help="a run folder, a project saved with its trained weights, or an exported .onnx")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--name", help="the model's name in the URLs (default: the folder's or file's name)")
+    serve.add_argument("--max-batch-size", type=int, default=64, help="rows gathered into one model call (default 64)")
+    serve.add_argument("--max-queue-delay-us", type=int, default=500,
+                       help="µs a request waits for others to batch with (default 500)")
+    serve.add_argument("--max-request-bytes", type=int, help="larger request bodies are refused (default 8 MiB)")
+    serve.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
 
     sub.add_parser("info", help="versions, torch threads and the devices found")
 
@@ -101,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return self_test()
         if args.command is None:
             return _open_window(startup_probe=args.startup_probe)
+        if args.command == "serve":
+            from playground.serving.command import serve
+
+            return serve(args)
         return {"train": _train, "export": _export, "info": _info, "bench": _bench,
                 "download": _download}[args.command](args)
     except PlaygroundError as err:
@@ -272,6 +288,10 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.with_training and args.format != "python":
         raise PlaygroundError("--with-training goes with --format python")
+    if args.format == "triton":
+        from playground.serving.command import export_repository
+
+        return export_repository(args)
     output = Path(args.output)
     if output.is_dir():
         raise PlaygroundError(f"--output {output}: is a folder; give a file name")

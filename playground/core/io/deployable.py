@@ -75,14 +75,18 @@ def deployable(model: nn.Module, project: Project, dataset, analysis: Analysis) 
     return wrapped.eval()
 
 
+def _pixel_max(project: Project) -> int:
+    """The brightest pixel value of the data's files: 16 for the shipped digits, else 255."""
+    return 16 if project.data.dataset == "digits" else 255
+
+
 def _input_meaning(project: Project, dataset) -> str:
     data = project.data
     if data.kind == "plane":
         return ("the point's raw coordinates x1, x2 (the features "
                 f"{', '.join(data.features)} are computed inside)")
     if data.kind == "images":
-        peak = 16 if data.dataset == "digits" else 255
-        return f"pixel values 0–{peak} as in the data files, N × channels × height × width"
+        return f"pixel values 0–{_pixel_max(project)} as in the data files, N × channels × height × width"
     if data.kind == "table":
         return ("the CSV's numbers as they are (standardized inside); text columns one-hot, one column per "
                 "value, named like column=value: " + ", ".join(dataset.feature_names))
@@ -98,7 +102,11 @@ def signature(project: Project, dataset, analysis: Analysis) -> dict[str, Any]:
            "meaning": "the probability of each class (rows sum to 1)" if classify else "the predicted value"}
     if classify:
         out["classes"] = list(dataset.class_names)
-    return {"format": SIGNATURE_FORMAT, "version": 1,
-            "input": {"name": "input", "dtype": "float32", "shape": shape,
-                      "meaning": _input_meaning(project, dataset)},
-            "output": out, "data": project.data.dataset}
+    described_input = {"name": "input", "dtype": "float32", "shape": shape, "kind": project.data.kind,
+                       "meaning": _input_meaning(project, dataset)}
+    if project.data.kind == "images":
+        described_input["pixel_max"] = _pixel_max(project)
+    elif project.data.kind == "table":
+        described_input["columns"] = list(dataset.feature_names)
+    return {"format": SIGNATURE_FORMAT, "version": 1, "input": described_input, "output": out,
+            "data": project.data.dataset}
