@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--views", type=float, metavar="SECONDS", nargs="?", const=10.0,
                        help="epochs/s of (b) in the window with every live view, and minimized (default 10 s each)")
     bench.add_argument("--project", help="with --soak: the project to train (default: the spiral example)")
+    bench.add_argument("--serve", type=float, metavar="SECONDS", nargs="?", const=3.0,
+                       help="the model server against in-process onnxruntime and a naive endpoint, at 1, 8 and 64 "
+                            "clients (default 3 s each)")
     bench.add_argument("--startup", action="store_true",
                        help="seconds from starting 'playground' to its window on screen (median of 5)")
     return parser
@@ -348,6 +351,18 @@ def _bench(args: argparse.Namespace) -> int:
         if not project.is_file():
             raise PlaygroundError(f"--project {project}: no such project file")
         soak(args.soak, project)
+        return 0
+
+    if args.serve is not None:
+        if not (math.isfinite(args.serve) and 0.5 <= args.serve <= 600):
+            raise PlaygroundError("--serve must be a number of seconds between 0.5 and 600")
+        from playground.bench.serve import run_serve_bench
+
+        figures = run_serve_bench(args.serve)
+        if args.json:
+            from playground.core.io.jsonfile import json_bytes, write_atomic
+
+            write_atomic(Path(args.json), json_bytes(figures))
         return 0
 
     if args.startup:

@@ -4,24 +4,18 @@ serving commands (cli.py parses, these run)."""
 from __future__ import annotations
 
 import math
-import socket
 import sys
 import tempfile
 from pathlib import Path
 
 from playground.core.errors import PlaygroundError
-from playground.serving.server import LOCAL_HOSTS
+from playground.serving.server import LOCAL_HOSTS, check_port
 
 def _check_port(host: str, port: int) -> None:
-    """A clear error now when the address cannot be bound (uvicorn would log and exit 1)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as err:
-            raise PlaygroundError(f"cannot listen on {host}:{port} ({err.strerror or err}): "
-                                  "choose another --port, or stop what uses it") from None
+    try:
+        check_port(host, port)
+    except OSError as err:
+        raise PlaygroundError(f"{err}: choose another --port, or stop what uses it") from None
 
 
 def _positive(value: int, name: str, low: int = 1) -> None:

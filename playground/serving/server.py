@@ -4,6 +4,7 @@ the window and the tests (BackgroundServer), with uvicorn. Binds 127.0.0.1 unles
 from __future__ import annotations
 
 import signal
+import socket
 import threading
 import time
 
@@ -13,6 +14,18 @@ from playground.serving.app import MAX_BODY, make_app
 from playground.serving.model import ServedModel
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise OSError (its reason in words) when `host:port` cannot be listened on: a clear error
+    before the server starts, where uvicorn would only log one and exit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise OSError(f"cannot listen on {host}:{port} ({err.strerror or err})") from None
 
 
 def _config(model: ServedModel, host: str, port: int, max_batch_size: int, max_queue_delay_us: int,
@@ -43,7 +56,7 @@ class BackgroundServer:
         self.config = _config(model, host, port, max_batch_size, max_queue_delay_us, max_request_bytes)
         self.model, self.host = model, host
         self.server = uvicorn.Server(self.config)
-        self._thread = threading.Thread(target=self.server.run, name="model-server", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="model-server", daemon=True)
         self.port = port
 
     @property
@@ -55,7 +68,14 @@ class BackgroundServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn's way of saying it could not start; start() reports it
+            pass
+
     def start(self, timeout: float = 30.0) -> "BackgroundServer":
+        check_port(self.host, self.config.port)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:

@@ -1,5 +1,5 @@
 """Exports from the window: the model (verified by the training thread), a view as an image, the
-loss history as CSV.
+loss history as CSV; and serving the model (File ▸ Serve model…).
 
 A part of MainWindow (gui/window/main_window.py), in a module of its own."""
 
@@ -10,9 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QFileDialog
 
+from playground.core.commands import ExportRequest
 from playground.core.io.formats import FORMATS
 from playground.gui.dialogs.export_dialog import FORMAT_TITLES, ExportDialog
-from playground.core.commands import ExportRequest
+from playground.gui.dialogs.serve import ServeDialog
+from playground.serving.model import model_name
 
 
 class Exports:
@@ -86,6 +88,15 @@ class Exports:
         self.export_dialog.accepted.connect(self._export_accepted)
         self.export_dialog.open()
         return self.export_dialog
+
+    def show_serve_dialog(self) -> ServeDialog:
+        """File ▸ Serve model…: one dialog per window, shown again if it is already open."""
+        if self.serve_dialog is None:
+            stem = self.document.path.stem if self.document.path else "model"
+            self.serve_dialog = ServeDialog(self.worker, model_name(stem), self)
+        self.serve_dialog.show()
+        self.serve_dialog.raise_()
+        return self.serve_dialog
 
     @Slot()
     def _export_accepted(self) -> None:

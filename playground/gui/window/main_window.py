@@ -61,6 +61,7 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls,
         self.epoch = 0
         self.state = "idle"
         self.export_dialog: ExportDialog | None = None
+        self.serve_dialog = None  # gui.dialogs.serve.ServeDialog, once File ▸ Serve model… was used
         self._pending_state = None  # a TrainingState to resume with the next configure
         self._download: tuple | None = None  # (job, dialog, data set, title) while one runs
         self.download_url: str | None = None  # another mirror than the publishers' (tests)
@@ -351,6 +352,8 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls,
         if self._download is not None:
             self._download[0].cancel()
             self._download[0].wait(5)
+        if self.serve_dialog is not None:
+            self.serve_dialog.stop()
         self.worker.shutdown()
         self.discard_recovery()
         event.accept()

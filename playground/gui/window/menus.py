@@ -46,6 +46,9 @@ class Menus:
         files.addSeparator()
         self.export_action = self._action("&Export model…", self.show_export_dialog, QKeySequence("Ctrl+E"), "exportAction")
         files.addAction(self.export_action)
+        self.serve_action = self._action("Ser&ve model…", self.show_serve_dialog, None, "serveAction")
+        self.serve_action.setToolTip("Answer requests with the trained model over HTTP (the Open Inference Protocol)")
+        files.addAction(self.serve_action)
         files.addAction(self._action("Export loss &history (CSV)…", self.export_history_dialog, None,
                                      "exportHistoryAction"))
         downloads = files.addMenu("&Download data set")

@@ -1,0 +1,58 @@
+"""The page at / in a real headless browser (Debian's chromium, driven through its chromedriver by
+Selenium): it loads with nothing from the internet, draws the boundary from the server's own
+answers, and a click on the plane gives the same answer as onnxruntime in-process."""
+
+import json
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from tests.serving.test_server import reference, run_folder, served  # noqa: F401 (fixtures)
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver "
+                                "(.ci/run installs them: apt-get install chromium chromium-driver)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1280,900", "--no-first-run", "--disable-extensions"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_a_click_on_the_plane_answers_as_onnxruntime_does(served, browser):  # noqa: F811
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(served.url + "/")
+    wait = WebDriverWait(browser, 30)
+    wait.until(lambda b: b.find_element(By.ID, "plane").get_attribute("data-ready") == "1")
+    card = browser.find_element(By.ID, "card-body").text
+    assert "circle" in card and "probabilities" in card and "Dense" in card and "curl -d" in card
+    canvas = browser.find_element(By.ID, "plane")
+    width = canvas.size["width"]
+    ActionChains(browser).move_to_element_with_offset(canvas, width // 4, -width // 4).click().perform()
+    wait.until(lambda b: b.find_element(By.ID, "answer").get_attribute("data-answer"))
+    text = browser.find_element(By.ID, "answer").text
+    x1, x2 = (float(v) for v in re.match(r"\((-?[\d.]+), (-?[\d.]+)\)", text).groups())
+    assert x1 == pytest.approx(3.0, abs=0.1) and x2 == pytest.approx(3.0, abs=0.1)
+    answer = json.loads(browser.find_element(By.ID, "answer").get_attribute("data-answer"))
+    point = json.loads(browser.find_element(By.ID, "answer").get_attribute("data-point"))
+    expected = reference(served, np.array([point], np.float32))[0]
+    np.testing.assert_allclose(answer["probabilities"]["data"], expected, atol=1e-6)
+    assert f"class {answer['class']['data'][0]}" in text
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
