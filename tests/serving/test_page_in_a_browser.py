@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
+from tests.conftest import project_dict
 from tests.serving.test_server import reference, run_folder, served  # noqa: F401 (fixtures)
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
@@ -56,3 +57,48 @@ def test_a_click_on_the_plane_answers_as_onnxruntime_does(served, browser):  # n
     assert f"class {answer['class']['data'][0]}" in text
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+@pytest.fixture(scope="module")
+def digits_server(tmp_path_factory):
+    """A small digits classifier, served."""
+    from playground.core.io.rundir import write_run
+    from playground.core.model.spec import Project
+    from playground.core.training import Trainer
+    from playground.serving.server import BackgroundServer
+    from playground.serving.source import served_model
+
+    raw = project_dict(layers=[{"type": "flatten"}, {"type": "dense", "units": 10}], loss="cross_entropy",
+                       epochs=3, batch_size=32, learning_rate=0.1)
+    raw["data"] = {"dataset": "digits", "samples": 400}
+    project = Project.from_dict(raw)
+    trainer = Trainer(project)
+    trainer.run()
+    folder = tmp_path_factory.mktemp("digits") / "digits"
+    write_run(folder, project, trainer.state_dict(), trainer.history, trainer.metrics(), trainer.state())
+    server = BackgroundServer(served_model(folder, tmp_path_factory.mktemp("export"))).start()
+    yield server
+    server.stop()
+
+
+def test_a_digit_drawn_on_the_page_is_answered_as_onnxruntime_does(digits_server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(digits_server.url + "/")
+    wait = WebDriverWait(browser, 30)
+    canvas = wait.until(lambda b: b.find_element(By.ID, "drawing"))
+    assert "8×8 pixels of 0–16" in browser.find_element(By.ID, "try-body").text
+    size = canvas.size["width"]
+    # a stroke down the middle: a "1"
+    ActionChains(browser).move_to_element_with_offset(canvas, 0, -size // 3).click_and_hold() \
+        .move_by_offset(0, size // 3).move_by_offset(0, size // 3).release().perform()
+    browser.find_element(By.ID, "predict").click()
+    wait.until(lambda b: b.find_element(By.ID, "answer").text.startswith("class"))
+    shown = browser.find_element(By.ID, "answer")
+    sent, answer = json.loads(shown.get_attribute("data-sent")), json.loads(shown.get_attribute("data-answer"))
+    pixels = np.asarray(sent["data"], np.float32).reshape(sent["shape"])
+    assert sent["shape"] == [1, 1, 8, 8] and 0 <= pixels.min() and pixels.max() <= 16 and pixels.max() > 8
+    np.testing.assert_allclose(answer["probabilities"]["data"], reference(digits_server, pixels)[0], atol=1e-6)
+    assert shown.text.startswith(f"class {answer['class']['data'][0]} with probability")
