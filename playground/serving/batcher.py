@@ -1,7 +1,9 @@
 """Dynamic batching, as Triton means it: requests that arrive together are gathered into one
 model call of up to `max_batch_size` rows, waiting at most `max_queue_delay_us` after the first
 for others to join; each request gets its own rows of the answer back. One call runs at a time,
-on a thread of its own, so the event loop keeps accepting requests meanwhile."""
+on a thread of its own, so the event loop keeps accepting requests meanwhile — except for a model
+that answers in microseconds (the spiral's ~50 µs), which runs on the loop: the thread hop would
+cost more than the model."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+#: A model call that takes less than this (seconds, running mean) runs on the event loop itself.
+INLINE_SECONDS = 2e-4
 
 
 @dataclass
@@ -57,6 +62,8 @@ class DynamicBatcher:
         self.statistics = BatchStatistics()
         self._queue: asyncio.Queue[_Pending] | None = None
         self._task: asyncio.Task | None = None
+        self._compute_ema = INLINE_SECONDS  # the first calls go to a thread until it is measured
+        self._held: _Pending | None = None  # a request that did not fit the last batch
 
     @property
     def ready(self) -> bool:
@@ -86,41 +93,46 @@ class DynamicBatcher:
                 self.statistics.failures += 1
             raise
 
-    async def _loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            first = await self._queue.get()
-            batch, count = [first], len(first.rows)
-            deadline = loop.time() + self.max_queue_delay
-            while count < self.max_batch_size:
+    def _take(self, batch: list[_Pending], count: int) -> int:
+        """Move waiting requests into `batch` while they fit in max_batch_size rows; one that
+        does not fit is held for the next batch."""
+        while count < self.max_batch_size:
+            if self._held is None:
                 try:
-                    item = self._queue.get_nowait()
+                    self._held = self._queue.get_nowait()
                 except asyncio.QueueEmpty:
-                    remaining = deadline - loop.time()
-                    if remaining <= 0:
-                        break
-                    try:
-                        item = await asyncio.wait_for(self._queue.get(), remaining)
-                    except asyncio.TimeoutError:
-                        break
-                if count + len(item.rows) > self.max_batch_size and count > 0:
-                    await self._run(batch)   # this one starts the next batch
-                    batch, count, deadline = [], 0, loop.time() + self.max_queue_delay
-                batch.append(item)
-                count += len(item.rows)
+                    break
+            if count + len(self._held.rows) > self.max_batch_size:
+                break
+            batch.append(self._held)
+            count += len(self._held.rows)
+            self._held = None
+        return count
+
+    async def _loop(self) -> None:
+        while True:
+            first, self._held = self._held or await self._queue.get(), None
+            batch = [first]
+            count = self._take(batch, len(first.rows))
+            if count < self.max_batch_size and self.max_queue_delay > 0:
+                await asyncio.sleep(self.max_queue_delay)  # one timer a batch: the others may join
+                count = self._take(batch, count)
             await self._run(batch)
 
     async def _run(self, batch: list[_Pending]) -> None:
         rows = np.concatenate([p.rows for p in batch]) if len(batch) > 1 else batch[0].rows
         start = time.perf_counter()
         try:
-            answer = await asyncio.to_thread(self.run, rows)
+            # a model that answers in microseconds runs on the event loop: handing it to a thread
+            # would cost more than it does; a slower one runs on a thread, the loop keeps serving
+            answer = self.run(rows) if self._compute_ema < INLINE_SECONDS else await asyncio.to_thread(self.run, rows)
         except Exception as err:  # noqa: BLE001 - every waiting request hears of it
             for pending in batch:
                 if not pending.future.done():
                     pending.future.set_exception(err)
             return
         done = time.perf_counter()
+        self._compute_ema = 0.9 * self._compute_ema + 0.1 * (done - start)
         stats = self.statistics
         with stats.lock:
             stats.calls += 1

@@ -86,3 +86,28 @@ def test_responses_in_json_or_binary():
     assert sizes == [8, 5] and len(body) == header + 13
     assert np.frombuffer(body[header:header + 8], np.float32).tolist() == [0.25, 0.75]
     assert body[header + 8:] == (1).to_bytes(4, "little") + b"b"
+
+
+def test_the_batcher_keeps_batches_within_max_batch_size_and_answers_each_request():
+    import asyncio
+
+    from playground.serving.batcher import DynamicBatcher
+
+    calls = []
+
+    def run(rows):
+        calls.append(len(rows))
+        return rows * 2
+
+    async def scenario():
+        batcher = DynamicBatcher(run, max_batch_size=5, max_queue_delay_us=5000)
+        batcher.start()
+        requests = [np.full((n, 1), float(i), np.float32) for i, n in enumerate([2, 2, 2, 3, 1, 7])]
+        answers = await asyncio.gather(*(batcher.infer(r) for r in requests))
+        await batcher.stop()
+        return requests, answers
+
+    requests, answers = asyncio.run(scenario())
+    assert all(np.array_equal(a, r * 2) for r, a in zip(requests, answers))
+    assert sum(calls) == 17 and len(calls) < 6
+    assert all(c <= 5 for c in calls if c != 7)  # a request larger than the limit runs alone
