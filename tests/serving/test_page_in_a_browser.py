@@ -102,3 +102,46 @@ def test_a_digit_drawn_on_the_page_is_answered_as_onnxruntime_does(digits_server
     assert sent["shape"] == [1, 1, 8, 8] and 0 <= pixels.min() and pixels.max() <= 16 and pixels.max() > 8
     np.testing.assert_allclose(answer["probabilities"]["data"], reference(digits_server, pixels)[0], atol=1e-6)
     assert shown.text.startswith(f"class {answer['class']['data'][0]} with probability")
+
+
+def test_a_table_row_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_factory, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from playground.core.io.rundir import write_run
+    from playground.core.model.spec import Project
+    from playground.core.training import Trainer
+    from playground.serving.server import BackgroundServer
+    from playground.serving.source import served_model
+
+    folder = tmp_path_factory.mktemp("table")
+    rng = np.random.default_rng(0)
+    rows = ["width,height,label"] + [f"{w:.2f},{h:.2f},{'tall' if h > w else 'wide'}"
+                                     for w, h in rng.uniform(0, 10, (80, 2))]
+    (folder / "boxes.csv").write_text("\n".join(rows))
+    raw = project_dict(layers=[{"type": "dense", "units": 4, "activation": "tanh"}, {"type": "dense", "units": 2}],
+                       loss="cross_entropy", epochs=30, learning_rate=0.1)
+    raw["data"] = {"dataset": "csv", "path": str(folder / "boxes.csv"), "target": "label"}
+    project = Project.from_dict(raw)
+    trainer = Trainer(project)
+    trainer.run()
+    write_run(folder / "boxes", project, trainer.state_dict(), trainer.history, trainer.metrics(), trainer.state())
+    server = BackgroundServer(served_model(folder / "boxes", folder / "export")).start()
+    try:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 30)
+        fields = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#row input"))
+        assert [f.get_attribute("name") for f in fields] == ["width", "height"]
+        for field, value in zip(fields, ("2.5", "7")):
+            field.clear()
+            field.send_keys(value)
+        browser.find_element(By.ID, "predict").click()
+        wait.until(lambda b: b.find_element(By.ID, "answer").text.startswith("class"))
+        shown = browser.find_element(By.ID, "answer")
+        sent, answer = json.loads(shown.get_attribute("data-sent")), json.loads(shown.get_attribute("data-answer"))
+        assert sent == {"shape": [1, 2], "data": [2.5, 7]}
+        np.testing.assert_allclose(answer["probabilities"]["data"],
+                                   reference(server, np.array([[2.5, 7.0]], np.float32))[0], atol=1e-6)
+        assert answer["class"]["data"][0] in ("tall", "wide") and "class" in shown.text
+    finally:
+        server.stop()
