@@ -20,7 +20,7 @@ from playground import __version__
 from playground.core.errors import PlaygroundError
 from playground.core.training.callbacks import Callback
 
-COMMANDS = ("train", "export", "serve", "info", "bench", "download")
+COMMANDS = ("train", "export", "serve", "search", "runs", "info", "bench", "download")
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 
@@ -67,17 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--with-training", action="store_true",
                         help="python only: also write <name>_train.py that reproduces the run")
 
-    serve = sub.add_parser("serve", help="answer requests with a trained model over HTTP, in the Open Inference "
-                           "Protocol that Triton and KServe speak (a page to try it at /)")
-    serve.add_argument("source", help="a run folder, a project saved with its trained weights, or an exported .onnx")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    serve.add_argument("--name", help="the model's name in the URLs (default: the folder's or file's name)")
-    serve.add_argument("--max-batch-size", type=int, default=64, help="rows gathered into one model call (default 64)")
-    serve.add_argument("--max-queue-delay-us", type=int, default=500,
-                       help="µs a request waits for others to batch with (default 500)")
-    serve.add_argument("--max-request-bytes", type=int, help="larger request bodies are refused (default 8 MiB)")
-    serve.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
+    from playground.serving.command import add_serve_command
+
+    add_serve_command(sub)
+    from playground.experiments.command import add_commands
+
+    add_commands(sub)
 
     sub.add_parser("info", help="versions, torch threads and the devices found")
 
@@ -120,6 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from playground.serving.command import serve
 
             return serve(args)
+        if args.command in ("search", "runs"):
+            from playground.experiments import command
+
+            return getattr(command, args.command)(args)
         return {"train": _train, "export": _export, "info": _info, "bench": _bench,
                 "download": _download}[args.command](args)
     except PlaygroundError as err:

@@ -9,9 +9,26 @@ import tempfile
 from pathlib import Path
 
 from playground.core.errors import PlaygroundError
-from playground.serving.server import LOCAL_HOSTS, check_port
+
+
+def add_serve_command(sub) -> None:
+    """`playground serve`'s arguments, on cli.py's parser (importing nothing heavy)."""
+    serve = sub.add_parser("serve", help="answer requests with a trained model over HTTP, in the Open Inference "
+                           "Protocol that Triton and KServe speak (a page to try it at /)")
+    serve.add_argument("source", help="a run folder, a project saved with its trained weights, or an exported .onnx")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--name", help="the model's name in the URLs (default: the folder's or file's name)")
+    serve.add_argument("--max-batch-size", type=int, default=64, help="rows gathered into one model call (default 64)")
+    serve.add_argument("--max-queue-delay-us", type=int, default=500,
+                       help="µs a request waits for others to batch with (default 500)")
+    serve.add_argument("--max-request-bytes", type=int, help="larger request bodies are refused (default 8 MiB)")
+    serve.add_argument("--threads", type=int, default=1, help="onnxruntime threads (default 1)")
+
 
 def _check_port(host: str, port: int) -> None:
+    from playground.serving.server import check_port
+
     try:
         check_port(host, port)
     except OSError as err:
@@ -25,7 +42,7 @@ def _positive(value: int, name: str, low: int = 1) -> None:
 
 def serve(args) -> int:
     from playground.serving.app import MAX_BODY
-    from playground.serving.server import serve_forever
+    from playground.serving.server import LOCAL_HOSTS, serve_forever
     from playground.serving.source import served_model
 
     _positive(args.port, "--port", 0)
