@@ -18,8 +18,11 @@ def add_commands(sub) -> None:
     search.add_argument("--output", help="the study's folder (default: runs/<file name>)")
     search.add_argument("--storage", help="an Optuna storage URL (default: a journal file in the output)")
     search.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    runs = sub.add_parser("runs", help="the trials of a search (or run folders) as a table, best first")
-    runs.add_argument("folder", help="a search's output folder or a run folder")
+    runs = sub.add_parser("runs", help="the trials of a search as a table, best first; "
+                          "'runs compare RUN RUN…' shows what differs")
+    runs.add_argument("folders", nargs="+", metavar="DIR", help="a search's output folder; or compare RUN RUN…")
+    runs.add_argument("--sort", metavar="COLUMN", help="sort by this column instead of best first")
+    runs.add_argument("--json", action="store_true", help="the rows as JSON (for scripts)")
 
 
 def _worker(file: str, output: str, storage: str | None, trials: int, quiet: bool) -> None:
@@ -74,11 +77,27 @@ def search(args: argparse.Namespace) -> int:
 
 
 def runs(args: argparse.Namespace) -> int:
-    from playground.experiments.runs import table
+    import json
 
-    folder = Path(args.folder)
-    if not folder.is_dir():
-        raise PlaygroundError(f"{folder}: not a folder (give a search's output or a run folder)")
-    print(table(folder))
+    from playground.experiments.runs import compare, table, trial_rows
+
+    compare_mode = args.folders[0] == "compare"
+    folders = [Path(f) for f in (args.folders[1:] if compare_mode else args.folders)]
+    for folder in folders:
+        if not folder.is_dir():
+            raise PlaygroundError(f"{folder}: not a folder (give a search's output or run folders)")
+    if compare_mode:
+        if len(folders) < 2:
+            raise PlaygroundError("runs compare needs two or more run folders")
+        print(compare(folders))
+        return 0
+    for folder in folders:
+        if args.json:
+            rows, search = trial_rows(folder)
+            print(json.dumps({"folder": str(folder), "search": search, "runs": rows}, indent=2))
+            continue
+        try:
+            print(table(folder, args.sort))
+        except ValueError as err:
+            raise PlaygroundError(str(err)) from None
     return 0
-

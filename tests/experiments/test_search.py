@@ -130,3 +130,24 @@ def test_every_sampler_runs_a_study(write_project, tmp_path, sampler):
     if sampler == "grid":  # values from the grid only
         assert all(any(abs(p["training.learning_rate"] - v) < 1e-9 for v in (0.01, 0.01 * 30 ** 0.5, 0.3))
                    for p in params)
+
+
+def test_runs_sorts_writes_json_and_compares(write_project, tmp_path, capsys):
+    file, out = search_file(write_project, trials=3), tmp_path / "study"
+    assert main(["search", str(file), "--output", str(out), "--workers", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["runs", str(out), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["objective"] for r in rows] == sorted(r["objective"] for r in rows)  # best (lowest loss) first
+    assert main(["runs", str(out), "--sort", "model.layers[0].units"]) == 0
+    header, *lines = capsys.readouterr().out.splitlines()
+    column = header.split().index("model.layers[0].units")
+    units = [int(line.split()[column]) for line in lines]
+    assert len(units) == 3 and units == sorted(units)
+    assert main(["runs", str(out), "--sort", "nonsense"]) == 2
+    assert "the columns are" in capsys.readouterr().err
+    assert main(["runs", "compare", str(out / "trial-0000"), str(out / "trial-0001"), str(out / "best")]) == 0
+    text = capsys.readouterr().out
+    assert "training.learning_rate" in text and "test_loss" in text and "best (trial-" in text
+    assert "data.dataset" not in text  # only what differs
+    assert main(["runs", "compare", str(out / "trial-0000")]) == 2
