@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
     train.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                        help="write DIR/checkpoint.json (resumable) every N epochs")
+    train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files into DIR")
     train.add_argument("--patience", type=int, default=0, metavar="N",
                        help="stop early once the test loss has not improved for N epochs")
 
@@ -224,6 +225,12 @@ def _train_into(trainer, project, output: Path, args: argparse.Namespace):
     checkpoint = Checkpoint(args.checkpoint_every,
                             lambda t: save_project(project, output / "checkpoint.json", t.state()))
     callbacks = [ProgressBar(project.training.epochs, quiet=args.quiet), checkpoint]
+    board = None
+    if args.tensorboard:
+        from playground.experiments.tensorboard import TensorBoardLog
+
+        board = TensorBoardLog(output, {f"training.{k}": v for k, v in project.training.to_dict().items()})
+        callbacks.append(board)
     early = EarlyStopping(args.patience) if args.patience else None
     if early is not None:
         callbacks.append(early)
@@ -234,6 +241,8 @@ def _train_into(trainer, project, output: Path, args: argparse.Namespace):
         signal.signal(signal.SIGINT, previous)
         callbacks[0].close()
     metrics = trainer.metrics()
+    if board is not None:
+        board.close(metrics)
     if last is not None and last.kind == "diverged":
         metrics["diverged"] = last.message
     if early is not None and early.stopped_epoch and not interrupted:

@@ -118,10 +118,14 @@ def boundary(trainer, views: ViewRequest):
 def training_update(trainer, views: ViewRequest, snapshots: list, restarted: bool, slow_views: bool) -> TrainingUpdate:
     """Everything the visible views asked for; the slower ones (statistics, samples, confusion,
     metrics) only when `slow_views`."""
-    last = trainer.history[-1] if trainer.history else None
+    # the counters say the last epoch the update carries: the fast path reports a kernel call's
+    # epochs one by one after the call, so the trainer's own counters may already be further on
+    carried = snapshots[-1] if snapshots and not restarted else None
+    last = carried or (trainer.history[-1] if trainer.history else None)
     update = TrainingUpdate(
         snapshots=list(trainer.history) if restarted else snapshots, boundary=boundary(trainer, views),
-        epoch=trainer.epoch, step=trainer.step, elapsed=trainer.elapsed,
+        epoch=carried.epoch if carried else trainer.epoch, step=carried.step if carried else trainer.step,
+        elapsed=carried.elapsed if carried else trainer.elapsed,
         samples_per_second=last.samples_per_second if last else 0.0, device=str(trainer.device),
         path=trainer.path, restarted=restarted, test_accuracy=last.test_accuracy if last else None)
     flat = is_plane(trainer)

@@ -17,6 +17,7 @@ from playground.core.io.jsonfile import json_bytes, write_atomic
 from playground.core.model.spec import Project
 from playground.core.training.callbacks import Callback
 from playground.experiments.space import Dimension, Search, apply
+from playground.experiments.tensorboard import TensorBoardLog
 
 STUDY_NAME = "search"
 #: Snapshot fields each objective metric is read from during training (for the pruners).
@@ -137,8 +138,10 @@ def _trial(trial, project: Project, search: Search, output: Path, report: Callab
     trial_project = apply(project, values)
     trainer = Trainer(trial_project)
     pruning = ReportToTrial(trial, search.metric)
-    last = trainer.run(callbacks=[pruning])
+    events = TensorBoardLog(folder, values)
+    last = trainer.run(callbacks=[pruning, events])
     metrics = trainer.metrics()
+    events.close(metrics)
     state = "pruned" if pruning.pruned else "diverged" if last is not None and last.kind in ("diverged", "failed") else "complete"
     if state == "diverged":
         metrics["diverged"] = last.message

@@ -151,3 +151,29 @@ def test_runs_sorts_writes_json_and_compares(write_project, tmp_path, capsys):
     assert "training.learning_rate" in text and "test_loss" in text and "best (trial-" in text
     assert "data.dataset" not in text  # only what differs
     assert main(["runs", "compare", str(out / "trial-0000")]) == 2
+
+
+def test_runs_write_event_files_that_tensorboard_reads(write_project, tmp_path):
+    """Every trial (and `train --tensorboard`) writes event files into its own folder: TensorBoard's
+    own reader finds each epoch's losses as in history.csv, and the HParams plugin's summaries."""
+    import csv
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    file, out = search_file(write_project, trials=2), tmp_path / "study"
+    assert main(["search", str(file), "--output", str(out), "--workers", "1", "--quiet"]) == 0
+    single = tmp_path / "single"
+    assert main(["train", str(write_project(project_dict(epochs=7), "one.json")), "--output", str(single),
+                 "--tensorboard", "--quiet", "--threads", "1"]) == 0
+    for folder in (out / "trial-0000", out / "trial-0001", single):
+        events = EventAccumulator(str(folder))
+        events.Reload()
+        history = list(csv.DictReader((folder / "history.csv").open()))
+        train = events.Scalars("loss/train")
+        assert [s.step for s in train] == [int(r["epoch"]) for r in history]
+        assert [s.value for s in train] == pytest.approx([float(r["train_loss"]) for r in history], rel=1e-6)
+        assert len(events.Scalars("accuracy/test")) == len(history)
+        metrics = json.loads((folder / "metrics.json").read_text())
+        assert events.Scalars("final/test_loss")[-1].value == pytest.approx(metrics["test_loss"], rel=1e-6)
+        assert {"_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info"} <= \
+            set(events.PluginTagToContent("hparams"))

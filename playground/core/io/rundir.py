@@ -81,7 +81,7 @@ def history_csv(history: Sequence[Snapshot]) -> str:
 def write_run(folder: str | os.PathLike, project: Project, weights: dict[str, torch.Tensor],
               history: Sequence[Snapshot], metrics: dict, training_state=None) -> None:
     """Write the run folder whole or not at all (core.io.run_folder.replace_folder; checkpoints
-    already in it are kept); with `training_state`, project.json can be trained on (resumed).
+    and TensorBoard event files already in it are kept); with `training_state`, project.json can be trained on (resumed).
     Non-finite metrics are written as null."""
     folder = Path(folder)
 
@@ -91,7 +91,9 @@ def write_run(folder: str | os.PathLike, project: Project, weights: dict[str, to
         write_json(partial / "metrics.json", {k: _finite_or_none(v) for k, v in metrics.items()})
         save_project(project, partial / "project.json", training_state)
 
-    keep = [p.name for p in folder.glob("checkpoint*")] if folder.is_dir() else []
+    # checkpoints and TensorBoard's event files written during training stay in the folder
+    keep = ([p.name for pattern in ("checkpoint*", "events.out.tfevents.*") for p in folder.glob(pattern)]
+            if folder.is_dir() else [])
     replace_folder(folder, fill, keep)
 
 
