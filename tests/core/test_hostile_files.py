@@ -130,7 +130,7 @@ for count, units in enumerate(itertools.cycle(range(1, 9))):
 
 @pytest.mark.slow
 def test_killing_the_app_while_it_saves_never_leaves_a_broken_project(tmp_path):
-    """SIGKILL at random moments, a few dozen times: the project on disk is always complete."""
+    """SIGKILL at random moments: the project on disk is always complete."""
     path = tmp_path / "project.json"
     save_project(Project.from_dict(project_dict(epochs=0)), path)
     script = tmp_path / "saver.py"
@@ -139,7 +139,7 @@ def test_killing_the_app_while_it_saves_never_leaves_a_broken_project(tmp_path):
     deadline = time.monotonic() + 60
     kills = 0
     seen_state = False
-    while kills < 10 and time.monotonic() < deadline:
+    while kills < 6 and time.monotonic() < deadline:
         process = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, cwd=ROOT)
         assert process.stdout.readline().strip() == b"ready"
         time.sleep(rng.uniform(0.0, 0.25))
@@ -151,4 +151,4 @@ def test_killing_the_app_while_it_saves_never_leaves_a_broken_project(tmp_path):
         if state is not None:  # and its weights are the ones written with it
             Trainer(project).load_state(state)
             seen_state = True
-    assert kills >= 10 and seen_state
+    assert kills >= 6 and seen_state
