@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import project_dict
 from tests.serving.test_server import reference, run_folder, served  # noqa: F401 (fixtures)
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the test extra")
+webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[test]' installs it; CI has it)")
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver "
                                 "(.ci/run installs them: apt-get install chromium chromium-driver)")

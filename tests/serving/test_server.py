@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import project_dict
 
-tritonclient_http = pytest.importorskip("tritonclient.http", reason="tritonclient[http] is in the test extra")
+tritonclient_http = pytest.importorskip("tritonclient.http", reason="needs tritonclient[http] (pip install -e '.[test]' installs it; CI has it)")
 
 
 @pytest.fixture(scope="module")
