@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from playground.core.errors import PlaygroundError
@@ -17,6 +18,8 @@ def add_commands(sub) -> None:
     search.add_argument("--workers", type=int, help="trial processes (default: the cores, at most the trials)")
     search.add_argument("--output", help="the study's folder (default: runs/<file name>)")
     search.add_argument("--storage", help="an Optuna storage URL (default: a journal file in the output)")
+    search.add_argument("--worker-only", action="store_true",
+                        help="only work on the study in --storage (another machine started it): no table at the end")
     search.add_argument("--quiet", action="store_true", help="print nothing but errors")
     runs = sub.add_parser("runs", help="the trials of a search as a table, best first; "
                           "'runs compare RUN RUN…' shows what differs")
@@ -25,24 +28,35 @@ def add_commands(sub) -> None:
     runs.add_argument("--json", action="store_true", help="the rows as JSON (for scripts)")
 
 
-def _worker(file: str, output: str, storage: str | None, trials: int, quiet: bool) -> None:
-    """One trial process: one torch thread, trials until the study has its total."""
+def _worker(file: str, output: str, storage: str | None, trials: int, quiet: bool) -> bool:
+    """One trial process: one torch thread, trials until the study has its total; Ctrl+C (SIGINT)
+    or SIGTERM stops the running trial, which is queued again for the next run. Whether it was stopped."""
+    import signal
+
     import torch
 
     from playground.core.devices import limit_blas_threads
     from playground.experiments.space import load_search
-    from playground.experiments.study import run_search
+    from playground.experiments.study import Interruption, run_search
 
     limit_blas_threads()
     torch.set_num_threads(1)
-    project, search, _ = load_search(file)
-    run_search(project, search, Path(output), storage, trials, report=(lambda text: None) if quiet else print)
+    interruption = Interruption()
+    before = {sig: signal.signal(sig, interruption.request) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        project, search, _ = load_search(file)
+        run_search(project, search, Path(output), storage, trials, report=(lambda text: None) if quiet else print,
+                   interruption=interruption)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    return interruption.requested
 
 
 def search(args: argparse.Namespace) -> int:
     from playground.experiments.runs import table
     from playground.experiments.space import load_search
-    from playground.experiments.study import open_study
+    from playground.experiments.study import open_study, record_results
 
     project, plan, _ = load_search(args.file)
     trials = args.trials or plan.trials
@@ -51,29 +65,49 @@ def search(args: argparse.Namespace) -> int:
     workers = args.workers or min(os.cpu_count() or 1, trials)
     if workers < 1:
         raise PlaygroundError(f"--workers must be ≥ 1, not {workers}")
+    if args.worker_only and not args.storage:
+        raise PlaygroundError("--worker-only joins a study in a database: give --storage postgresql://…")
     output = Path(args.output) if args.output else Path("runs") / Path(args.file).stem
     if output.exists() and not output.is_dir():
         raise PlaygroundError(f"--output {output}: exists and is not a folder")
-    open_study(plan, output, args.storage)  # made once, before the workers share it
-    if workers == 1:
-        _worker(args.file, str(output), args.storage, trials, args.quiet)
+    if args.storage is None:  # retry the trials a killed search left running, before any worker starts
+        from playground.experiments.workers import recover_stale
+
+        for number in recover_stale(open_study(plan, output), output):
+            if not args.quiet:
+                print(f"trial {number}: its worker was stopped; queued again")
     else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")
-        processes = [context.Process(target=_worker, args=(args.file, str(output), args.storage, trials, args.quiet))
-                     for _ in range(workers)]
-        for process in processes:
-            process.start()
-        for process in processes:
-            process.join()
-    from playground.experiments.study import link_best
-
+        open_study(plan, output, args.storage)  # made once, before the workers share it
+    work = (args.file, str(output), args.storage, trials, args.quiet)
+    stopped = _worker(*work) if workers == 1 else _run_processes(workers, work)
     study = open_study(plan, output, args.storage)
-    link_best(study, output)
-    if not args.quiet:
+    record_results(study, output)
+    if not args.quiet and not args.worker_only:
         print(table(output))
+    if stopped:
+        print(f"stopped: the same command continues the study in {output}", file=sys.stderr)
+        return 130
     return 0 if any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)) else 1
+
+
+def _run_processes(workers: int, work: tuple) -> bool:
+    """`workers` trial processes; Ctrl+C reaches them too (one process group): wait for them to
+    stop. Whether they were stopped."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_worker, args=work) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    stopped = False
+    for process in processes:
+        while True:
+            try:
+                process.join()
+                break
+            except KeyboardInterrupt:  # the workers stop their trials; wait for them
+                stopped = True
+    return stopped
 
 
 def runs(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ def trial_rows(folder: Path) -> tuple[list[dict], dict]:
     """Every trial folder of a search output (or the folder itself, a single run), and how the
     search ranks them ({"metric", "direction"})."""
     search = _read(folder / "search.json")
+    front = set(_read(folder / "pareto.json").get("trials", ()))
     folders = sorted(p for p in folder.glob("trial-*") if p.is_dir()) or [folder]
     rows = []
     for trial in folders:
@@ -27,8 +28,9 @@ def trial_rows(folder: Path) -> tuple[list[dict], dict]:
             continue
         rows.append({"run": trial.name, "trial": info.get("number"), "state": info.get("state", "complete"),
                      "objective": info.get("objective", metrics.get(search.get("metric", "test_loss"))),
+                     "objectives": info.get("objectives", {}), "pareto": info.get("number") in front,
                      "params": info.get("params", {}), "epochs": metrics.get("epochs"),
-                     "seconds": metrics.get("seconds")})
+                     "seconds": metrics.get("seconds"), "reason": info.get("reason")})
     maximize = search.get("direction") == "maximize"
     ranked = [r for r in rows if isinstance(r["objective"], (int, float))]
     ranked.sort(key=lambda r: r["objective"], reverse=maximize)
@@ -41,11 +43,13 @@ def table(folder: Path, sort: str | None = None) -> str:
     rows, search = trial_rows(folder)
     if not rows:
         return f"{folder}: no runs here"
-    metric = search.get("metric", "objective")
+    metrics = [o["metric"] for o in search.get("objectives", ())] or [search.get("metric", "objective")]
+    several = len(metrics) > 1
     keys = sorted({k for r in rows for k in r["params"]})
-    header = ["run", "state", metric, *keys, "epochs", "seconds"]
-    body = [[r["run"], r["state"], r["objective"], *[r["params"].get(k) for k in keys], r["epochs"], r["seconds"]]
-            for r in rows]
+    header = ["run", "state", *metrics, *(["pareto"] if several else []), *keys, "epochs", "seconds"]
+    body = [[r["run"], r["state"], *([r["objectives"].get(m) for m in metrics] if several else [r["objective"]]),
+             *(["✓" if r["pareto"] else ""] if several else []), *[r["params"].get(k) for k in keys],
+             r["epochs"], r["seconds"]] for r in rows]
     if sort is not None:
         if sort not in header:
             raise ValueError(f"--sort {sort!r}: the columns are {', '.join(header)}")

@@ -17,9 +17,11 @@ from playground.core.errors import PlaygroundError, ValidationError
 from playground.core.model.spec import Project
 
 KINDS = ("uniform", "log_uniform", "int", "log_int", "choice", "subsets_of")
-SAMPLERS = ("grid", "random", "tpe", "gp", "cmaes")
+SAMPLERS = ("grid", "random", "tpe", "gp", "cmaes", "nsga2")
+SINGLE_OBJECTIVE_SAMPLERS = ("cmaes",)
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
-METRICS = ("test_accuracy", "test_loss", "train_loss", "train_accuracy", "test_r2", "test_rmse")
+METRICS = ("test_accuracy", "test_loss", "train_loss", "train_accuracy", "test_r2", "test_rmse", "parameters",
+           "seconds")
 _SEGMENT = re.compile(r"^([a-z_]+)(?:\[(\d+|\*)\])?$")
 
 
@@ -52,9 +54,14 @@ class Dimension:
 
 
 @dataclass(frozen=True)
-class Search:
+class Objective:
     metric: str
-    direction: str
+    direction: str  # "minimize" or "maximize"
+
+
+@dataclass(frozen=True)
+class Search:
+    objectives: tuple[Objective, ...]  # one, or several (a Pareto front: nsga2, tpe, random, grid)
     sampler: str
     trials: int
     timeout_s: float | None
@@ -62,6 +69,19 @@ class Search:
     pruner: str
     warmup_epochs: int
     space: tuple[Dimension, ...]
+
+    @property
+    def metric(self) -> str:
+        """The first objective's metric (the one `best` is ranked by)."""
+        return self.objectives[0].metric
+
+    @property
+    def direction(self) -> str:
+        return self.objectives[0].direction
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.objectives) > 1
 
 
 def _check(condition: bool, path: str, message: str) -> None:
@@ -73,13 +93,16 @@ def parse_search(raw: Any, project: Project) -> Search:
     """The search section `raw` of a file whose project is `project`, checked."""
     _check(isinstance(raw, dict), "search", "must be an object with objective, sampler, trials and space")
     objective = raw.get("objective", {"metric": "test_loss", "direction": "minimize"})
-    _check(isinstance(objective, dict), "search.objective", 'must be {"metric": …, "direction": …}')
-    metric = objective.get("metric", "test_loss")
-    _check(metric in METRICS, "search.objective.metric", f"must be one of {', '.join(METRICS)}, not {metric!r}")
-    direction = objective.get("direction", "maximize" if metric.endswith(("accuracy", "r2")) else "minimize")
-    _check(direction in ("minimize", "maximize"), "search.objective.direction", 'must be "minimize" or "maximize"')
+    objectives = objective if isinstance(objective, list) else [objective]
+    _check(bool(objectives) and len(objectives) <= 4, "search.objective",
+           'must be {"metric": …, "direction": …} or a list of up to 4 of them (a Pareto front)')
+    objectives = tuple(_objective(o, f"search.objective[{i}]" if isinstance(objective, list) else "search.objective")
+                       for i, o in enumerate(objectives))
+    _check(len({o.metric for o in objectives}) == len(objectives), "search.objective", "names a metric twice")
     sampler = raw.get("sampler", "tpe")
     _check(sampler in SAMPLERS, "search.sampler", f"must be one of {', '.join(SAMPLERS)}, not {sampler!r}")
+    _check(len(objectives) == 1 or sampler not in SINGLE_OBJECTIVE_SAMPLERS, "search.sampler",
+           f"{sampler} optimizes one objective; for several use nsga2, tpe, random or grid")
     trials = raw.get("trials", 20)
     _check(isinstance(trials, int) and not isinstance(trials, bool) and 1 <= trials <= 100_000, "search.trials",
            "must be a whole number from 1 to 100000")
@@ -93,12 +116,23 @@ def parse_search(raw: Any, project: Project) -> Search:
     _check(pruner.get("name") in PRUNERS, "search.pruner.name", f"must be one of {', '.join(PRUNERS)}")
     warmup = pruner.get("warmup_epochs", 10)
     _check(isinstance(warmup, int) and warmup >= 0, "search.pruner.warmup_epochs", "must be a whole number ≥ 0")
+    _check(len(objectives) == 1 or pruner["name"] == "none", "search.pruner",
+           "pruning judges one objective; with several objectives use \"none\"")
     space = raw.get("space")
     _check(isinstance(space, dict) and space, "search.space", "must name at least one key path to search")
     dimensions = tuple(_dimension(path, spec, project, sampler) for path, spec in space.items())
     _check(not (sampler == "grid" and raw.get("trials") is None), "search.trials",
            "give trials (a grid search tries at most that many combinations)")
-    return Search(metric, direction, sampler, trials, timeout, seed, pruner["name"], warmup, dimensions)
+    return Search(objectives, sampler, trials, timeout, seed, pruner["name"], warmup, dimensions)
+
+
+def _objective(raw: Any, where: str) -> Objective:
+    _check(isinstance(raw, dict), where, 'must be {"metric": …, "direction": …}')
+    metric = raw.get("metric", "test_loss")
+    _check(metric in METRICS, f"{where}.metric", f"must be one of {', '.join(METRICS)}, not {metric!r}")
+    direction = raw.get("direction", "maximize" if metric.endswith(("accuracy", "r2")) else "minimize")
+    _check(direction in ("minimize", "maximize"), f"{where}.direction", 'must be "minimize" or "maximize"')
+    return Objective(metric, direction)
 
 
 def _dimension(path: str, spec: Any, project: Project, sampler: str) -> Dimension:

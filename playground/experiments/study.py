@@ -18,8 +18,10 @@ from playground.core.model.spec import Project
 from playground.core.training.callbacks import Callback
 from playground.experiments.space import Dimension, Search, apply
 from playground.experiments.tensorboard import TensorBoardLog
+from playground.experiments.workers import WORKER_ATTR, WorkerLock, counted, retry, trial_folder
 
 STUDY_NAME = "search"
+HEARTBEAT_S = 5
 #: Snapshot fields each objective metric is read from during training (for the pruners).
 EPOCH_FIELDS = {"test_accuracy": "test_accuracy", "test_loss": "test_loss", "train_loss": "train_loss",
                 "train_accuracy": "train_accuracy"}
@@ -38,6 +40,8 @@ def _sampler(search: Search):
         return optuna.samplers.GPSampler(seed=search.seed)
     if search.sampler == "cmaes":
         return optuna.samplers.CmaEsSampler(seed=search.seed)
+    if search.sampler == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=search.seed)
     return optuna.samplers.TPESampler(seed=search.seed)
 
 
@@ -86,92 +90,202 @@ class ReportToTrial(Callback):
         return 1  # the pruner judges every epoch: the fast path runs no epoch past its verdict
 
 
-def open_study(search: Search, output: Path, storage: str | None = None):
-    """The study of `output` (made if new; continued if it exists)."""
+RDB_SCHEMES = ("postgresql", "mysql", "sqlite")
+
+
+def storage_for(output: Path, url: str | None):
+    """The study's storage: a journal file in `output` (one machine, any number of processes), or
+    an RDB URL (many machines) with Optuna's heartbeat: a trial whose worker stops beating is
+    failed and retried (workers.retry)."""
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
-    output.mkdir(parents=True, exist_ok=True)
-    backend = storage or JournalStorage(JournalFileBackend(str(output / "study.journal")))
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna.create_study(study_name=STUDY_NAME, storage=backend, load_if_exists=True,
-                               direction=search.direction, sampler=_sampler(search), pruner=_pruner(search))
+    if url is None:
+        return JournalStorage(JournalFileBackend(str(output / "study.journal")))
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in RDB_SCHEMES:
+        raise PlaygroundError(f"--storage {url!r}: give a database URL ({', '.join(s + '://…' for s in RDB_SCHEMES)})")
+    try:
+        return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=4 * HEARTBEAT_S,
+                                          failed_trial_callback=lambda study, trial: retry(study, trial, output))
+    except Exception as err:  # the driver's own error types: a missing module, a refused connection, …
+        raise PlaygroundError(f"--storage: cannot open {url.split('@')[-1]!r}: {str(err).splitlines()[0][:200]}") from None
 
 
-def finished(study) -> int:
+def open_study(search: Search, output: Path, storage: str | None = None):
+    """The study of `output` (made if new; continued if it exists)."""
     import optuna
 
-    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.FAIL)
-    return len(study.get_trials(deepcopy=False, states=done))
+    output.mkdir(parents=True, exist_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna.create_study(study_name=STUDY_NAME, storage=storage_for(output, storage), load_if_exists=True,
+                               directions=[o.direction for o in search.objectives], sampler=_sampler(search),
+                               pruner=_pruner(search))
+
+
+class TrialInterrupted(Exception):
+    """Ctrl+C or a stop request reached a worker during a trial (the trial is retried)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"trial {number} was interrupted")
+        self.number = number
+
+
+class Interruption:
+    """A stop asked of a worker (by a signal): the running trial's training stops, no trial starts."""
+
+    def __init__(self) -> None:
+        self.requested, self.control = False, None
+
+    def request(self, *_ignored) -> None:
+        self.requested = True
+        if self.control is not None:
+            self.control.stop()
 
 
 def run_search(project: Project, search: Search, output: Path, storage: str | None = None,
-               trials: int | None = None, report: Callable[[str], None] = print) -> Any:
-    """Run trials in this process until the study has `trials` (default: the search's) finished
-    ones; returns the study."""
-    import optuna
-
+               trials: int | None = None, report: Callable[[str], None] = print,
+               interruption: Interruption | None = None) -> Any:
+    """Run trials in this process until the study has `trials` (default: the search's) of them
+    (retried ones not counted); returns the study. The process that starts a search first retries
+    the trials whose worker is gone (workers.recover_stale; RDB storages do it by heartbeat)."""
     study = open_study(search, output, storage)
     total = trials or search.trials
-    write_atomic(output / "search.json", json_bytes({"metric": search.metric, "direction": search.direction,
-                                                     "trials": total}))
+    interruption = interruption or Interruption()
+    write_atomic(output / "search.json", json_bytes({
+        "metric": search.metric, "direction": search.direction, "trials": total,
+        "objectives": [{"metric": o.metric, "direction": o.direction} for o in search.objectives]}))
+    lock = WorkerLock(output)
+    try:
+        def objective(trial):
+            if interruption.requested:
+                raise TrialInterrupted(trial.number)
+            trial.set_user_attr(WORKER_ATTR, lock.name)
+            return _trial(trial, project, search, output, report, interruption)
 
-    def objective(trial) -> float:
-        return _trial(trial, project, search, output, report)
+        def after_trial(study, trial) -> None:
+            record_results(study, output)
+            if interruption.requested or counted(study) >= total:
+                study.stop()
 
-    remaining = total - finished(study)
-    if remaining > 0:
-        study.optimize(objective, n_trials=remaining, timeout=search.timeout_s, catch=(PlaygroundError,),
-                       callbacks=[optuna.study.MaxTrialsCallback(total, states=None)])
-    link_best(study, output)
+        remaining = total - counted(study)
+        if remaining > 0 and not interruption.requested:
+            try:
+                study.optimize(objective, n_trials=remaining, timeout=search.timeout_s, catch=(PlaygroundError,),
+                               callbacks=[after_trial])
+            except TrialInterrupted as stopped:
+                retry(study, next(t for t in study.get_trials(deepcopy=False) if t.number == stopped.number), output)
+                report(f"trial {stopped.number}: interrupted; it runs again when the search continues")
+    finally:
+        lock.release()
+    record_results(study, output)
     return study
 
 
-def _trial(trial, project: Project, search: Search, output: Path, report: Callable[[str], None]) -> float:
+def _trial(trial, project: Project, search: Search, output: Path, report: Callable[[str], None],
+           interruption: Interruption) -> float | list[float]:
     import optuna
 
     from playground.core.io.rundir import write_run
     from playground.core.training import Trainer
 
     values = {d.path: suggest(trial, d) for d in search.space}
-    folder = output / f"trial-{trial.number:04d}"
+    folder = trial_folder(output, trial.number)
     trial_project = apply(project, values)
-    trainer = Trainer(trial_project)
-    pruning = ReportToTrial(trial, search.metric)
+    try:
+        trainer = Trainer(trial_project)
+    except PlaygroundError as err:  # e.g. more memory than this machine allows
+        reason = str(err)
+        write_failed(folder, trial_project, trial.number, values, search, reason)
+        report(f"trial {trial.number}: failed, {reason}")
+        raise
+    except (RuntimeError, MemoryError) as err:  # the allocator refused
+        reason = f"out of memory building the network ({(str(err).strip() or type(err).__name__).splitlines()[0][:160]})"
+        write_failed(folder, trial_project, trial.number, values, search, reason)
+        report(f"trial {trial.number}: failed, {reason}")
+        raise PlaygroundError(reason) from None
+    interruption.control = trainer.control
+    pruning = ReportToTrial(trial, search.metric) if not search.multi_objective else None
     events = TensorBoardLog(folder, values)
-    last = trainer.run(callbacks=[pruning, events])
+    try:
+        last = trainer.run(callbacks=[c for c in (pruning, events) if c is not None])
+    finally:
+        interruption.control = None
     metrics = trainer.metrics()
     events.close(metrics)
-    state = "pruned" if pruning.pruned else "diverged" if last is not None and last.kind in ("diverged", "failed") else "complete"
-    if state == "diverged":
-        metrics["diverged"] = last.message
-    write_run(folder, trial_project, trainer.state_dict(), trainer.history, metrics, trainer.state())
-    value = metrics.get(search.metric)
-    write_atomic(folder / "trial.json", json_bytes({"number": trial.number, "state": state, "params": values,
-                                                   "objective": value, "metric": search.metric}))
-    report(f"trial {trial.number}: {state}, {search.metric} {value if value is None else round(value, 4)}  "
+    if interruption.requested:
+        raise TrialInterrupted(trial.number)
+    failed = last is not None and last.kind in ("diverged", "failed")
+    state = "pruned" if pruning is not None and pruning.pruned else last.kind if failed else "complete"
+    if failed:
+        metrics["failed"] = last.message
+    objectives = {o.metric: metrics.get(o.metric) for o in search.objectives}
+    write_run(folder, trial_project, trainer.state_dict(), trainer.history, metrics, trainer.state(),
+              extra={"trial.json": _trial_info(trial.number, state, values, search, objectives, metrics.get("failed"))})
+    value = objectives[search.metric]
+    report(f"trial {trial.number}: {state}, " + ", ".join(f"{k} {_short(v)}" for k, v in objectives.items()) + "  "
            + ", ".join(f"{k}={_short(v)}" for k, v in values.items()))
     if state == "pruned":
         raise optuna.TrialPruned(f"pruned at epoch {trainer.epoch}")
-    if state == "diverged" or value is None or not math.isfinite(value):
-        raise PlaygroundError(metrics.get("diverged", f"no {search.metric} for this trial"))
-    return float(value)
+    if failed or any(v is None or not math.isfinite(v) for v in objectives.values()):
+        raise PlaygroundError(metrics.get("failed", f"no {search.metric} for this trial"))
+    return [float(v) for v in objectives.values()] if search.multi_objective else float(value)
+
+
+def _trial_info(number: int, state: str, values: dict, search: Search, objectives: dict, reason: str | None) -> dict:
+    objectives = {k: v if isinstance(v, (int, float)) and math.isfinite(v) else None for k, v in objectives.items()}
+    info = {"number": number, "state": state, "params": values, "objective": objectives[search.metric],
+            "metric": search.metric, "objectives": objectives}
+    if reason:
+        info["reason"] = reason
+    return info
+
+
+def write_failed(folder: Path, project: Project, number: int, values: dict, search: Search, reason: str) -> None:
+    """The folder of a trial that could not train at all: its project and why (no weights)."""
+    from playground.core.io.project import save_project
+    from playground.core.io.run_folder import replace_folder
+
+    def fill(partial: Path) -> None:
+        save_project(project, partial / "project.json")
+        write_atomic(partial / "trial.json", json_bytes(_trial_info(
+            number, "failed", values, search, {o.metric: None for o in search.objectives}, reason)))
+
+    replace_folder(folder, fill)
 
 
 def _short(value: Any) -> str:
+    if value is None:
+        return "–"
     return f"{value:.4g}" if isinstance(value, float) else json.dumps(value)
 
 
-def link_best(study, output: Path) -> None:
-    """`output/best` → the best complete trial's folder (a relative symbolic link)."""
-    try:
-        best = study.best_trial
-    except ValueError:  # no complete trial yet
+def best_trial(study):
+    """The best complete trial (for several objectives: the Pareto front's best at the first); None."""
+    if len(study.directions) == 1:
+        try:
+            return study.best_trial
+        except ValueError:  # no complete trial yet
+            return None
+    front = study.best_trials
+    if not front:
+        return None
+    maximize = study.directions[0].name == "MAXIMIZE"
+    return (max if maximize else min)(front, key=lambda t: t.values[0])
+
+
+def record_results(study, output: Path) -> None:
+    """`output/best` → the best trial's folder (a relative symbolic link); for several objectives
+    `output/pareto.json` lists the Pareto front's trial numbers too."""
+    if len(study.directions) > 1:
+        front = sorted(t.number for t in study.best_trials)
+        write_atomic(output / "pareto.json", json_bytes({"trials": front}))
+    best = best_trial(study)
+    if best is None:
         return
-    target = f"trial-{best.number:04d}"
     link = output / "best"
-    temporary = output / ".best.partial"
+    temporary = output / f".best.{os.getpid()}.partial"
     if temporary.is_symlink() or temporary.exists():
         temporary.unlink()
-    os.symlink(target, temporary)
+    os.symlink(trial_folder(Path(), best.number).name, temporary)
     os.replace(temporary, link)

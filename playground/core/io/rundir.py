@@ -79,10 +79,10 @@ def history_csv(history: Sequence[Snapshot]) -> str:
 
 
 def write_run(folder: str | os.PathLike, project: Project, weights: dict[str, torch.Tensor],
-              history: Sequence[Snapshot], metrics: dict, training_state=None) -> None:
+              history: Sequence[Snapshot], metrics: dict, training_state=None, extra: dict[str, dict] | None = None) -> None:
     """Write the run folder whole or not at all (core.io.run_folder.replace_folder; checkpoints
     and TensorBoard event files already in it are kept); with `training_state`, project.json can be trained on (resumed).
-    Non-finite metrics are written as null."""
+    Non-finite metrics are written as null; `extra`: more JSON files (name → content) in the folder."""
     folder = Path(folder)
 
     def fill(partial: Path) -> None:
@@ -90,6 +90,8 @@ def write_run(folder: str | os.PathLike, project: Project, weights: dict[str, to
         write_atomic(partial / "history.csv", history_csv(history).encode())
         write_json(partial / "metrics.json", {k: _finite_or_none(v) for k, v in metrics.items()})
         save_project(project, partial / "project.json", training_state)
+        for name, content in (extra or {}).items():
+            write_json(partial / name, content)
 
     # checkpoints and TensorBoard's event files written during training stay in the folder
     keep = ([p.name for pattern in ("checkpoint*", "events.out.tfevents.*") for p in folder.glob(pattern)]
