@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,7 @@ class Search:
     pruner: str
     warmup_epochs: int
     space: tuple[Dimension, ...]
+    name: str = "search"  # the study's name in a shared database (default: the search file's name)
 
     @property
     def metric(self) -> str:
@@ -89,7 +91,7 @@ def _check(condition: bool, path: str, message: str) -> None:
         raise ValidationError(path, message)
 
 
-def parse_search(raw: Any, project: Project) -> Search:
+def parse_search(raw: Any, project: Project, default_name: str = "search") -> Search:
     """The search section `raw` of a file whose project is `project`, checked."""
     _check(isinstance(raw, dict), "search", "must be an object with objective, sampler, trials and space")
     objective = raw.get("objective", {"metric": "test_loss", "direction": "minimize"})
@@ -123,7 +125,9 @@ def parse_search(raw: Any, project: Project) -> Search:
     dimensions = tuple(_dimension(path, spec, project, sampler) for path, spec in space.items())
     _check(not (sampler == "grid" and raw.get("trials") is None), "search.trials",
            "give trials (a grid search tries at most that many combinations)")
-    return Search(objectives, sampler, trials, timeout, seed, pruner["name"], warmup, dimensions)
+    name = raw.get("name", default_name)
+    _check(isinstance(name, str) and 0 < len(name) <= 200, "search.name", "must be a text of 1 to 200 characters")
+    return Search(objectives, sampler, trials, timeout, seed, pruner["name"], warmup, dimensions, name)
 
 
 def _objective(raw: Any, where: str) -> Objective:
@@ -248,4 +252,4 @@ def load_search(path) -> tuple[Project, Search, dict]:
         raise PlaygroundError(f"{path}: not a search file (a project with a \"search\" section)")
     section = raw.pop("search")
     project = Project.from_dict(migrate(raw))
-    return project, parse_search(section, project), section
+    return project, parse_search(section, project, Path(path).stem), section

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,6 +24,7 @@ from playground.experiments.workers import WORKER_ATTR, WorkerLock, counted, ret
 
 STUDY_NAME = "search"
 HEARTBEAT_S = 5
+OPEN_ATTEMPTS = 5
 #: Snapshot fields each objective metric is read from during training (for the pruners).
 EPOCH_FIELDS = {"test_accuracy": "test_accuracy", "test_loss": "test_loss", "train_loss": "train_loss",
                 "train_accuracy": "train_accuracy"}
@@ -105,20 +108,29 @@ def storage_for(output: Path, url: str | None):
     scheme = url.split(":", 1)[0].split("+", 1)[0]
     if scheme not in RDB_SCHEMES:
         raise PlaygroundError(f"--storage {url!r}: give a database URL ({', '.join(s + '://…' for s in RDB_SCHEMES)})")
-    try:
-        return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=4 * HEARTBEAT_S,
-                                          failed_trial_callback=lambda study, trial: retry(study, trial, output))
-    except Exception as err:  # the driver's own error types: a missing module, a refused connection, …
-        raise PlaygroundError(f"--storage: cannot open {url.split('@')[-1]!r}: {str(err).splitlines()[0][:200]}") from None
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():  # Optuna calls its heartbeat "experimental"
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=4 * HEARTBEAT_S,
+                                                  heartbeat_stale_trial_callback=lambda study, trial: retry(study, trial, output))
+        except ImportError as err:
+            raise PlaygroundError(f"--storage: {err} (for PostgreSQL: pip install 'psycopg[binary]')") from None
+        except Exception as err:  # the driver's own errors: a refused connection; two machines making the tables at once
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise PlaygroundError(f"--storage: cannot open {url.split('@')[-1]!r}: "
+                                      f"{str(err).splitlines()[0][:200]}") from None
+            time.sleep(0.2 * (attempt + 1))
 
 
 def open_study(search: Search, output: Path, storage: str | None = None):
-    """The study of `output` (made if new; continued if it exists)."""
+    """The study of `output` (or `search.name` in the database `storage`): made if new, else continued."""
     import optuna
 
     output.mkdir(parents=True, exist_ok=True)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return optuna.create_study(study_name=STUDY_NAME, storage=storage_for(output, storage), load_if_exists=True,
+    name = STUDY_NAME if storage is None else search.name  # a journal holds one study; a database many
+    return optuna.create_study(study_name=name, storage=storage_for(output, storage), load_if_exists=True,
                                directions=[o.direction for o in search.objectives], sampler=_sampler(search),
                                pruner=_pruner(search))
 

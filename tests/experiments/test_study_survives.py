@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,57 @@ def test_a_bad_storage_url_and_worker_only_without_one_are_refused(write_project
     assert "give a database URL" in capsys.readouterr().err
     assert main(["search", str(file), "--output", str(tmp_path / "s"), "--worker-only"]) == 2
     assert "--storage postgresql://" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """PLAYGROUND_TEST_POSTGRES (.ci/run sets it), or a server of our own from .ci/start-postgres
+    where PostgreSQL is installed (Debian's postgresql), stopped after the tests."""
+    pytest.importorskip("psycopg", reason="the PostgreSQL driver comes with the test extra (pip install -e '.[test]')")
+    url = os.environ.get("PLAYGROUND_TEST_POSTGRES")
+    if url:
+        yield url
+        return
+    import glob
+    import shutil
+    import socket
+    import tempfile
+
+    if not glob.glob("/usr/lib/postgresql/*/bin/initdb") or (os.geteuid() == 0 and not shutil.which("su")):
+        pytest.skip("needs a PostgreSQL server: Debian's postgresql package (.ci/run installs and starts it "
+                    "with .ci/start-postgres and sets PLAYGROUND_TEST_POSTGRES; CI has it)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tempfile.mkdtemp(prefix="playground-postgres-")  # in /tmp: the postgres user must reach it
+    script = Path(__file__).parents[2] / ".ci" / "start-postgres"
+    env = {**os.environ, "PGPORT": str(port), "PGDATA_DIR": str(data)}
+    started = subprocess.run([str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    yield started.stdout.strip()
+    subprocess.run([str(script), "--stop"], env=env, capture_output=True, timeout=60)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def test_workers_on_two_machines_share_one_study_in_postgresql(write_project, tmp_path, postgres_url):
+    """Two `playground search` processes with their own folders (as on two machines), one started
+    with --worker-only, on one study in a real PostgreSQL server: every trial run once, by one."""
+    import optuna
+
+    url = postgres_url
+    raw = json.loads(long_search(write_project, trials=6, epochs=60).read_text())
+    raw["search"]["name"] = f"two-machines-{os.getpid()}-{time.time_ns()}"
+    file = write_project(raw, "search.json")
+    command = [sys.executable, "-m", "playground", "search", str(file), "--storage", url, "--workers", "1", "--quiet"]
+    first = subprocess.Popen(command + ["--output", str(tmp_path / "a")], stderr=subprocess.PIPE, text=True)
+    second = subprocess.Popen(command + ["--output", str(tmp_path / "b"), "--worker-only"], stderr=subprocess.PIPE, text=True)
+    for process in (first, second):
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    study = optuna.load_study(study_name=raw["search"]["name"], storage=url)
+    numbers = sorted(t.number for t in study.trials if t.state.name == "COMPLETE")
+    assert len(numbers) == 6 and len(study.trials) <= 7  # a trial may start as the total is reached
+    folders = {side: {int(p.name.split("-")[1]) for p in (tmp_path / side).glob("trial-*")} for side in "ab"}
+    assert folders["a"] and folders["b"] and not folders["a"] & folders["b"]  # both worked, none twice
+    assert folders["a"] | folders["b"] == {t.number for t in study.trials if t.state.name == "COMPLETE"}
+    optuna.delete_study(study_name=raw["search"]["name"], storage=url)
