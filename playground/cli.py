@@ -82,21 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("--to", help="folder to write (default: the user data folder)")
     download.add_argument("--url", help=argparse.SUPPRESS)  # another mirror (tests use a local server)
 
-    bench = sub.add_parser("bench", help="training speed against a bare PyTorch loop")
-    bench.add_argument("--configs", default="a,b,c,digits", help="comma-separated: a, b, c, digits (default all)")
-    bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
-    bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    bench.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
-    bench.add_argument("--soak", type=float, metavar="MINUTES",
-                       help="instead: train in the window with live views for MINUTES and report memory")
-    bench.add_argument("--views", type=float, metavar="SECONDS", nargs="?", const=10.0,
-                       help="epochs/s of (b) in the window with every live view, and minimized (default 10 s each)")
-    bench.add_argument("--project", help="with --soak: the project to train (default: the spiral example)")
-    bench.add_argument("--serve", type=float, metavar="SECONDS", nargs="?", const=3.0,
-                       help="the model server against in-process onnxruntime and a naive endpoint, at 1, 8 and 64 "
-                            "clients (default 3 s each)")
-    bench.add_argument("--startup", action="store_true",
-                       help="seconds from starting 'playground' to its window on screen (median of 5)")
+    from playground.bench.command import add_bench_command
+
+    add_bench_command(sub)
     return parser
 
 
@@ -120,8 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from playground.experiments import command
 
             return getattr(command, args.command)(args)
-        return {"train": _train, "export": _export, "info": _info, "bench": _bench,
-                "download": _download}[args.command](args)
+        if args.command == "bench":
+            from playground.bench.command import bench
+
+            return bench(args)
+        return {"train": _train, "export": _export, "info": _info, "download": _download}[args.command](args)
     except PlaygroundError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -343,58 +334,4 @@ def _download(args: argparse.Namespace) -> int:
 
     folder = download(args.dataset, args.to, base_url=args.url)
     print(f"{args.dataset}: ready in {folder} (choose this folder in the Data panel, or use it as data.path)")
-    return 0
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from playground.bench.speed import run_bench
-
-    if args.soak is not None:
-        if not (math.isfinite(args.soak) and 0 < args.soak <= 24 * 60):
-            raise PlaygroundError("--soak must be a number of minutes between 0 and 1440")
-        from playground.assets import EXAMPLES
-        from playground.bench.window import soak
-
-        project = Path(args.project) if args.project else EXAMPLES / "spiral-challenge.json"
-        if not project.is_file():
-            raise PlaygroundError(f"--project {project}: no such project file")
-        soak(args.soak, project)
-        return 0
-
-    if args.serve is not None:
-        if not (math.isfinite(args.serve) and 0.5 <= args.serve <= 600):
-            raise PlaygroundError("--serve must be a number of seconds between 0.5 and 600")
-        from playground.bench.serve import run_serve_bench
-
-        figures = run_serve_bench(args.serve)
-        if args.json:
-            from playground.core.io.jsonfile import json_bytes, write_atomic
-
-            write_atomic(Path(args.json), json_bytes(figures))
-        return 0
-
-    if args.startup:
-        from playground.bench.window import startup_seconds
-
-        startup_seconds()
-        return 0
-
-    if args.views is not None:
-        if not (math.isfinite(args.views) and 1 <= args.views <= 600):
-            raise PlaygroundError("--views must be a number of seconds between 1 and 600")
-        from playground.bench.window import views_cost
-
-        print(f"live views in the window, configuration (b), {args.views:g} s each:")
-        views_cost(args.views)
-        return 0
-
-    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    unknown = [c for c in configs if c not in ("a", "b", "c", "digits")]
-    if unknown or not configs:
-        raise PlaygroundError(f"--configs: unknown configuration {', '.join(unknown) or '(none)'}; use a, b, c, digits")
-    if not (math.isfinite(args.seconds) and 0 < args.seconds <= 600):
-        raise PlaygroundError("--seconds must be between 0 and 600")
-    if args.threads < 1:
-        raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
-    run_bench(configs, args.seconds, args.threads, json_path=Path(args.json) if args.json else None)
     return 0

@@ -217,7 +217,8 @@ def _trial(trial, project: Project, search: Search, output: Path, report: Callab
         report(f"trial {trial.number}: failed, {reason}")
         raise PlaygroundError(reason) from None
     interruption.control = trainer.control
-    pruning = ReportToTrial(trial, search.metric) if not search.multi_objective else None
+    # the pruner hears every epoch (which keeps the fast path to one epoch a call); without one, none
+    pruning = ReportToTrial(trial, search.metric) if search.pruner != "none" else None
     events = TensorBoardLog(folder, values)
     try:
         last = trainer.run(callbacks=[c for c in (pruning, events) if c is not None])

@@ -177,3 +177,15 @@ def test_runs_write_event_files_that_tensorboard_reads(write_project, tmp_path):
         assert events.Scalars("final/test_loss")[-1].value == pytest.approx(metrics["test_loss"], rel=1e-6)
         assert {"_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info"} <= \
             set(events.PluginTagToContent("hparams"))
+
+
+def test_the_search_benchmark_measures_both_sides_and_says_whether_each_goal_is_met():
+    from playground.bench.search import run_search_bench
+
+    lines = []
+    figures = run_search_bench(trials=4, seeds=1, epochs=3, report=lines.append)
+    assert figures["ratio"] == pytest.approx(figures["ours_trials_per_minute"] / figures["bare_trials_per_minute"])
+    assert figures["overhead_ms"] > 0 and 0 <= figures["tpe_median_best"] <= 1
+    text = "\n".join(lines)
+    for words in ("trials/min", "goal ≥ 10×", "goal ≥ 1.7×", "goal ≤ 50 ms", "TPE is"):
+        assert words in text
