@@ -28,7 +28,7 @@ def add_commands(sub) -> None:
     runs.add_argument("--json", action="store_true", help="the rows as JSON (for scripts)")
 
 
-def _worker(file: str, output: str, storage: str | None, trials: int, quiet: bool) -> bool:
+def _worker(file: str, output: str, storage: str | None, trials: int, quiet: bool, worker: int = 0) -> bool:
     """One trial process: one torch thread, trials until the study has its total; Ctrl+C (SIGINT)
     or SIGTERM stops the running trial, which is queued again for the next run. Whether it was stopped."""
     import signal
@@ -46,7 +46,7 @@ def _worker(file: str, output: str, storage: str | None, trials: int, quiet: boo
     try:
         project, search, _ = load_search(file)
         run_search(project, search, Path(output), storage, trials, report=(lambda text: None) if quiet else print,
-                   interruption=interruption)
+                   interruption=interruption, worker=worker)
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
@@ -79,7 +79,8 @@ def search(args: argparse.Namespace) -> int:
     else:
         open_study(plan, output, args.storage)  # made once, before the workers share it
     work = (args.file, str(output), args.storage, trials, args.quiet)
-    stopped = _worker(*work) if workers == 1 else _run_processes(workers, work)
+    first = os.getpid() % 100_000 * 64 if args.worker_only else 0  # another machine's workers: other seeds
+    stopped = _worker(*work, first) if workers == 1 else _run_processes(workers, work, first)
     study = open_study(plan, output, args.storage)
     record_results(study, output)
     if not args.quiet and not args.worker_only:
@@ -90,13 +91,13 @@ def search(args: argparse.Namespace) -> int:
     return 0 if any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)) else 1
 
 
-def _run_processes(workers: int, work: tuple) -> bool:
+def _run_processes(workers: int, work: tuple, first: int) -> bool:
     """`workers` trial processes; Ctrl+C reaches them too (one process group): wait for them to
     stop. Whether they were stopped."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker, args=work) for _ in range(workers)]
+    processes = [context.Process(target=_worker, args=(*work, first + index)) for index in range(workers)]
     for process in processes:
         process.start()
     stopped = False

@@ -17,7 +17,8 @@ def _read(path: Path) -> dict:
 
 def trial_rows(folder: Path) -> tuple[list[dict], dict]:
     """Every trial folder of a search output (or the folder itself, a single run), and how the
-    search ranks them ({"metric", "direction"})."""
+    search ranks them ({"metric", "direction"}); a trial still training is a row in state
+    "running" (its parameters come with its trial.json, when it ends)."""
     search = _read(folder / "search.json")
     front = set(_read(folder / "pareto.json").get("trials", ()))
     folders = sorted(p for p in folder.glob("trial-*") if p.is_dir()) or [folder]
@@ -25,6 +26,10 @@ def trial_rows(folder: Path) -> tuple[list[dict], dict]:
     for trial in folders:
         info, metrics = _read(trial / "trial.json"), _read(trial / "metrics.json")
         if not metrics and not info:
+            if trial.name.startswith("trial-") and trial.name[6:].isdigit():  # training now (its event file only)
+                rows.append({"run": trial.name, "trial": int(trial.name[6:]), "state": "running", "objective": None,
+                             "objectives": {}, "pareto": False, "params": {}, "epochs": None, "seconds": None,
+                             "reason": None})
             continue
         rows.append({"run": trial.name, "trial": info.get("number"), "state": info.get("state", "complete"),
                      "objective": info.get("objective", metrics.get(search.get("metric", "test_loss"))),

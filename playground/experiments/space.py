@@ -181,7 +181,7 @@ def _extremes(dimension: Dimension) -> list:
     return list(dimension.values)
 
 
-def _segments(path: str) -> list[tuple[str, str | None]]:
+def segments(path: str) -> list[tuple[str, str | None]]:
     parts = []
     for segment in path.split("."):
         match = _SEGMENT.match(segment)
@@ -210,7 +210,7 @@ def _set(raw: dict, path: str, value: Any) -> None:
         raw["model"]["layers"] = [copy.deepcopy(layers[0]) for _ in range(value)] + [layers[-1]]
         return
     nodes: list = [raw]
-    parts = _segments(path)
+    parts = segments(path)
     for depth, (key, index) in enumerate(parts):
         last = depth == len(parts) - 1
         found: list = []

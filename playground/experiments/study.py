@@ -30,22 +30,22 @@ EPOCH_FIELDS = {"test_accuracy": "test_accuracy", "test_loss": "test_loss", "tra
                 "train_accuracy": "train_accuracy"}
 
 
-def _sampler(search: Search):
+def _sampler(search: Search, seed: int):
     import optuna
 
     if search.sampler == "grid":
         grid = {dimension.path if dimension.kind != "subsets_of" else f"{dimension.path}:{item}": dimension.grid()
                 for dimension in search.space for item in (dimension.values if dimension.kind == "subsets_of" else [None])}
-        return optuna.samplers.GridSampler(grid, seed=search.seed)
+        return optuna.samplers.GridSampler(grid, seed=seed)
     if search.sampler == "random":
-        return optuna.samplers.RandomSampler(seed=search.seed)
+        return optuna.samplers.RandomSampler(seed=seed)
     if search.sampler == "gp":
-        return optuna.samplers.GPSampler(seed=search.seed)
+        return optuna.samplers.GPSampler(seed=seed)
     if search.sampler == "cmaes":
-        return optuna.samplers.CmaEsSampler(seed=search.seed)
+        return optuna.samplers.CmaEsSampler(seed=seed)
     if search.sampler == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=search.seed)
-    return optuna.samplers.TPESampler(seed=search.seed)
+        return optuna.samplers.NSGAIISampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed)
 
 
 def _pruner(search: Search):
@@ -123,16 +123,24 @@ def storage_for(output: Path, url: str | None):
             time.sleep(0.2 * (attempt + 1))
 
 
-def open_study(search: Search, output: Path, storage: str | None = None):
-    """The study of `output` (or `search.name` in the database `storage`): made if new, else continued."""
+def open_study(search: Search, output: Path, storage: str | None = None, worker: int = 0):
+    """The study of `output` (or `search.name` in the database `storage`): made if new, else continued.
+
+    Its sampler's seed is the search's, moved on by the worker's number and by the trials the study
+    already has: workers started together, or a search continued, would otherwise draw the same
+    "random" parameters again. A new search on one worker is the same every time."""
     import optuna
 
     output.mkdir(parents=True, exist_ok=True)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     name = STUDY_NAME if storage is None else search.name  # a journal holds one study; a database many
-    return optuna.create_study(study_name=name, storage=storage_for(output, storage), load_if_exists=True,
-                               directions=[o.direction for o in search.objectives], sampler=_sampler(search),
-                               pruner=_pruner(search))
+    study = optuna.create_study(study_name=name, storage=storage_for(output, storage), load_if_exists=True,
+                                directions=[o.direction for o in search.objectives], sampler=_sampler(search, search.seed),
+                                pruner=_pruner(search))
+    before = len(study.get_trials(deepcopy=False))
+    if worker or before:
+        study.sampler = _sampler(search, (search.seed + 1_000_003 * worker + before) % 2**32)
+    return study
 
 
 class TrialInterrupted(Exception):
@@ -157,11 +165,11 @@ class Interruption:
 
 def run_search(project: Project, search: Search, output: Path, storage: str | None = None,
                trials: int | None = None, report: Callable[[str], None] = print,
-               interruption: Interruption | None = None) -> Any:
+               interruption: Interruption | None = None, worker: int = 0) -> Any:
     """Run trials in this process until the study has `trials` (default: the search's) of them
     (retried ones not counted); returns the study. The process that starts a search first retries
     the trials whose worker is gone (workers.recover_stale; RDB storages do it by heartbeat)."""
-    study = open_study(search, output, storage)
+    study = open_study(search, output, storage, worker)
     total = trials or search.trials
     interruption = interruption or Interruption()
     write_atomic(output / "search.json", json_bytes({

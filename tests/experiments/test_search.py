@@ -46,6 +46,8 @@ def test_a_search_writes_a_run_folder_per_trial_links_the_best_and_continues(wri
     # the study's total is 6 now: the rerun adds two trials, never redoes one
     assert main(["search", str(file), "--output", str(out), "--trials", "6", "--workers", "1", "--quiet"]) == 0
     assert len(list(out.glob("trial-*"))) == 6
+    params = [json.loads(p.read_text())["params"] for p in out.glob("trial-*/trial.json")]
+    assert len({json.dumps(p, sort_keys=True) for p in params}) == 6  # the continued study draws anew
     assert main(["export", str(out / "best"), "--format", "onnx", "--output", str(tmp_path / "best.onnx")]) == 0
 
 
@@ -109,8 +111,10 @@ def test_two_worker_processes_share_one_journal_study(write_project, tmp_path):
     """--workers 2: two processes on one journal file; every trial once, no folder written twice."""
     file, out = search_file(write_project, trials=6), tmp_path / "study"
     assert main(["search", str(file), "--output", str(out), "--workers", "2", "--quiet"]) == 0
-    numbers = sorted(json.loads(p.read_text())["number"] for p in out.glob("trial-*/trial.json"))
-    assert numbers == list(range(6))
+    infos = [json.loads(p.read_text()) for p in out.glob("trial-*/trial.json")]
+    assert sorted(i["number"] for i in infos) == list(range(6))
+    # each worker draws its own parameters (the same seed in both would repeat every trial)
+    assert len({json.dumps(i["params"], sort_keys=True) for i in infos}) == 6
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 

@@ -16,7 +16,7 @@ from playground.core.data import toy2d
 from playground.core.model.registry import DATASETS, FEATURES
 from playground.core.model.spec import MAX_SAMPLES, TRAIN_PARAMS, Project
 from playground.gui.dialogs.download import CHOICES as DOWNLOAD_CHOICES
-from playground.gui.panels.forms import ParamForm
+from playground.gui.panels.forms import ParamForm, offer_search
 from playground.gui.theme import class_colour
 
 THUMBNAIL = 48
@@ -62,6 +62,7 @@ class DataPanel(QWidget):
     edited = Signal(str, object)  # data key, value
     pathRequested = Signal(str)   # the data set whose file the person wants to choose
     downloadRequested = Signal(str, str, str)  # data set, source to download, its title
+    searchRequested = Signal(str)  # a key path to search over (a field's context menu)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -124,6 +125,10 @@ class DataPanel(QWidget):
         features = QWidget()
         features.setLayout(grid)
         layout.addRow("Features", features)
+        for widget, path in ((self.noise, "data.noise"), (self.ratio, "data.train_fraction"),
+                             (self.samples, "data.samples"), (features, "data.features"),
+                             *((button, "data.features") for button in self.features.values())):
+            offer_search(widget, lambda path=path: self.searchRequested.emit(path))
 
         # files: images and tables
         self.path = QLabel(objectName="dataPath", wordWrap=True)
@@ -234,6 +239,7 @@ class DataPanel(QWidget):
 class TrainingPanel(QWidget):
     edited = Signal(str, object)   # training key, value
     refused = Signal(str)          # a value typed out of range, and why
+    searchRequested = Signal(str)  # a key path to search over (a field's context menu)
     threadsChanged = Signal(int)
     checkpointsChanged = Signal(int)
 
@@ -249,6 +255,7 @@ class TrainingPanel(QWidget):
         self.form = ParamForm([TRAIN_PARAMS[k] for k in self.KEYS])
         self.form.edited.connect(self.edited)
         self.form.refused.connect(self.refused)
+        self.form.searchRequested.connect(lambda name: self.searchRequested.emit(f"training.{name}"))
         epochs = self.form.widget("epochs")
         epochs.setSpecialValueText("unlimited")
         layout.addWidget(self.form)

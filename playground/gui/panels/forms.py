@@ -14,12 +14,32 @@ from typing import Any, Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDoubleValidator
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QMenu, QSpinBox, QWidget
 
 from playground.core.model.params import Param
 from playground.core.model.catalogues import catalogue, catalogue_names
 
 INVALID_STYLE = "QLineEdit { background: #ffd7d7; }"
+
+
+SEARCH_OVER = "Search over this…"
+
+
+def offer_search(widget: QWidget, requested) -> None:
+    """Add "Search over this…" to `widget`'s context menu (beside its own edit actions); choosing
+    it calls `requested()`."""
+    widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def show(position) -> None:
+        edit = widget if isinstance(widget, QLineEdit) else getattr(widget, "lineEdit", lambda: None)()
+        menu = edit.createStandardContextMenu() if isinstance(edit, QLineEdit) else QMenu(widget)
+        if not menu.isEmpty():
+            menu.addSeparator()
+        menu.addAction(SEARCH_OVER, requested)
+        menu.exec(widget.mapToGlobal(position))
+        menu.deleteLater()
+
+    widget.customContextMenuRequested.connect(show)
 
 
 def format_number(value: float) -> str:
@@ -125,6 +145,7 @@ class ParamForm(QWidget):
 
     edited = Signal(str, object)
     refused = Signal(str)
+    searchRequested = Signal(str)  # a parameter's name: "Search over this…" in its context menu
 
     def __init__(self, params: tuple[Param, ...] | list[Param], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,6 +160,7 @@ class ParamForm(QWidget):
             widget = self._make(p)
             widget.setObjectName(f"param_{p.name}")
             widget.setToolTip(widget.toolTip() or p.doc)
+            offer_search(widget, lambda name=p.name: self.searchRequested.emit(name))
             self._widgets[p.name] = widget
             layout.addRow(p.name.replace("_", " "), widget)
             if p.kind == "ref":

@@ -15,6 +15,7 @@ from playground.gui.panels.forms import ParamForm
 class Inspector(QWidget):
     layerEdited = Signal(int, str, object)  # layer index, parameter, value
     refused = Signal(str)                   # a value typed out of range, and why
+    searchRequested = Signal(str)           # a key path to search over (a field's context menu)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,7 @@ class Inspector(QWidget):
             form = ParamForm(entry.params)
             form.edited.connect(self._edited)
             form.refused.connect(self.refused)
+            form.searchRequested.connect(lambda name: self.searchRequested.emit(f"model.layers[{self.index}].{name}"))
             self._replace_form(form)
             self._kind = layer.type
         self.form.set_values(layer.params)

@@ -35,6 +35,7 @@ from playground.gui.views.sample_view import SampleView
 from playground.gui.preferences import Preferences
 from playground.gui.theme import theme_plots
 from playground.gui.window.editing import ProjectEditing
+from playground.gui.window.experiments import ExperimentsControl
 from playground.gui.window.exports import Exports
 from playground.gui.window.files import ProjectFiles, default_project
 from playground.gui.window.menus import Menus
@@ -45,7 +46,7 @@ from playground.gui.controllers.worker import SPEEDS, TrainingWorker
 MIN_DOCK_WIDTH, DOCK_WIDTH = 200, 270
 
 
-class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls, QMainWindow):
+class MainWindow(ProjectFiles, ProjectEditing, Exports, ExperimentsControl, Menus, TrainingControls, QMainWindow):
     #: a project file was opened (path, "") or could not be (path, the message); files are read
     #: on a background thread, so this comes after open_project has returned
     projectOpened = Signal(str, str)
@@ -148,6 +149,7 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls,
         self.left_tabs.addTab(self.editor, "Layers")
         self.left_tabs.addTab(self.code_view, "Code")
         self.left_tabs.addTab(self.learn_view, "Learn")
+        self._build_experiments()
         self.left_tabs.tabBar().setChangeCurrentOnDrag(True)  # drag a palette item over "Layers"
         self.left_tabs.setCurrentIndex(int(self.settings.value("view/leftTab", 0, type=int)) % self.left_tabs.count())
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -254,6 +256,7 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls,
         self.worker.exportFinished.connect(self._export_finished)
         self.worker.devicesFound.connect(self.training_panel.set_devices)
         self.worker.configureFailed.connect(self._configure_failed)
+        self._connect_experiments()
 
     # ================================================================ showing the project
 
@@ -276,6 +279,7 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls,
                 columns = []
         self.data_panel.set_project(project, columns)
         self.training_panel.set_project(project)
+        self._show_experiments_project(project)
         self._selection_changed(self.editor.selected)
 
     @Slot(int)
@@ -354,6 +358,7 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, Menus, TrainingControls,
             self._download[0].wait(5)
         if self.serve_dialog is not None:
             self.serve_dialog.stop()
+        self.experiments.shutdown()  # a search stops as Ctrl+C stops it: the next Run continues it
         self.worker.shutdown()
         self.discard_recovery()
         event.accept()
