@@ -5,8 +5,8 @@ would — trials per minute, measured in the same run. Also: two workers against
 fixed overhead in a warm worker, and the best objective after the trials, TPE against random,
 the median over five search seeds.
 
-Trials per minute come from the studies' own trial timestamps (first start to last finish), so
-the processes' start-up is not counted for either side."""
+Trials per minute come from the studies' own trial timestamps (each worker's first start to its
+last finish, summed over the workers), so the processes' start-up is not counted for either side."""
 
 from __future__ import annotations
 
@@ -53,10 +53,17 @@ def _parsed(raw: dict) -> tuple[Project, Search]:
 
 
 def trials_per_minute(trials) -> float:
-    """From the first trial's start to the last one's finish."""
-    start = min(t.datetime_start for t in trials)
-    end = max(t.datetime_complete for t in trials)
-    return 60.0 * len(trials) / max((end - start).total_seconds(), 1e-6)
+    """Each worker's trials over its own span (its first trial's start to its last one's finish),
+    summed over the workers: the pool's rate while it works, not counting one worker starting a
+    moment after another, or finishing its last trial alone."""
+    by_worker: dict = {}
+    for trial in trials:
+        by_worker.setdefault(trial.user_attrs.get("worker"), []).append(trial)
+    rate = 0.0
+    for own in by_worker.values():
+        span = (max(t.datetime_complete for t in own) - min(t.datetime_start for t in own)).total_seconds()
+        rate += 60.0 * len(own) / max(span, 1e-6)
+    return rate
 
 
 def bare_search(raw: dict):
@@ -102,8 +109,9 @@ def bare_search(raw: dict):
     return study
 
 
-def ours(raw: dict, folder: Path, workers: int):
-    """`playground search` in a process of its own with `workers` workers; its study."""
+def ours(raw: dict, folder: Path, workers: int, replay=None):
+    """`playground search` in a process of its own with `workers` workers; its study. `replay`:
+    trials whose parameters are queued first (so two runs train the very same networks)."""
     import json
 
     from playground.experiments.study import open_study
@@ -111,6 +119,10 @@ def ours(raw: dict, folder: Path, workers: int):
     file = folder / "search.json"
     file.write_text(json.dumps(raw))
     out = folder / "study"
+    if replay:
+        queued = open_study(_parsed(raw)[1], out)
+        for trial in replay:
+            queued.enqueue_trial(trial.params)
     done = subprocess.run([sys.executable, "-m", "playground", "search", str(file), "--output", str(out),
                            "--workers", str(workers), "--quiet"], capture_output=True, text=True)
     if done.returncode != 0:
@@ -159,14 +171,16 @@ def run_search_bench(trials: int = 40, seeds: int = 5, epochs: int = 300,
         report(f"a {trials}-trial TPE search of the spiral (1–4 hidden tanh layers of 2–8 units, the learning "
                f"rate, {raw['training']['epochs']} epochs a trial, seed 0):")
         (folder / "one").mkdir()
-        one = trials_per_minute(ours(raw, folder / "one", workers=1).trials)
+        first = ours(raw, folder / "one", workers=1)
+        one = trials_per_minute(first.trials)
         report(f"  playground search, 1 worker:       {one:8.1f} trials/min")
         bare = trials_per_minute(bare_search(raw).trials)
         report(f"  Optuna + a bare eager PyTorch loop: {bare:8.1f} trials/min")
         ratio = one / bare
         report(f"  ratio {ratio:.1f}× (goal ≥ {GOAL_RATIO:g}×: {'met' if ratio >= GOAL_RATIO else 'NOT met'})")
         (folder / "two").mkdir()
-        two = trials_per_minute(ours(raw, folder / "two", workers=2).trials)
+        # the same networks as the one worker's search (sampled anew they would differ in size)
+        two = trials_per_minute(ours(raw, folder / "two", workers=2, replay=first.trials).trials)
         scaling = two / one
         report(f"  playground search, 2 workers:      {two:8.1f} trials/min, {scaling:.2f}× one worker "
                f"(goal ≥ {GOAL_TWO_WORKERS:g}×: {'met' if scaling >= GOAL_TWO_WORKERS else 'NOT met'})")

@@ -105,6 +105,10 @@ def test_the_example_search_file_is_a_valid_search_and_a_project(tmp_path):
     project, search, _ = load_search(EXAMPLES / "spiral-search.json")
     assert search.sampler == "tpe" and search.trials == 40 and len(search.space) == 7
     assert load_project(EXAMPLES / "spiral-search.json").model == project.model
+    project, search, _ = load_search(EXAMPLES / "digits-search.json")
+    assert {d.path for d in search.space} == {"model.layers[0].filters", "model.layers[2].filters",
+                                              "training.learning_rate"}
+    assert project.model.layers[0].type == "conv2d" and search.pruner == "median"
 
 
 def test_two_worker_processes_share_one_journal_study(write_project, tmp_path):
