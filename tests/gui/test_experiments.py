@@ -1,6 +1,7 @@
 """The Experiments tab as a person uses it: pick settings to search (a field's context menu, the
-Add button), Run, watch the trials arrive, open one as the current project (undoable), Stop a
-search and continue it, and a mistake in the set-up that names the setting."""
+Add button), Run, watch the trials arrive, see a trial's boundary, compare trials, open one as
+the current project (undoable), Stop a search and continue it, and a mistake in the set-up that
+names the setting."""
 
 import json
 
@@ -68,6 +69,18 @@ def test_a_search_from_the_window_fills_the_table_and_a_trial_opens_as_the_proje
     run = table.item(0, 0).text()
     info = json.loads((tmp_path / "search" / run / "trial.json").read_text())
     assert len(panel.curves.curves) == 1
+    # the chosen (or hovered) trial's own decision boundary, from its saved weights
+    qtbot.waitUntil(lambda: panel.picture.shown == run, timeout=30000)
+    assert panel.picture.stack.currentWidget() is panel.picture.boundary and panel.picture.boundary.frames == 1
+    table.selectAll()
+    qtbot.mouseClick(panel.compare_button, Qt.MouseButton.LeftButton)
+    dialog = panel.compare_dialog
+    assert len(dialog.folders) == 3 and len(dialog.curves.curves) == 3
+    assert "training.learning_rate" in dialog.table.toPlainText() and "test_accuracy" in dialog.table.toPlainText()
+    assert not dialog.add(tmp_path)  # not a run folder: said so, nothing added
+    assert "not a run folder" in dialog.table.toPlainText() and len(dialog.folders) == 3
+    dialog.close()
+    table.selectRow(0)
     qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.document.project.model.layers[0].params["units"]
                     == info["params"]["model.layers[0].units"], timeout=30000)

@@ -1,27 +1,29 @@
 """The Experiments panel: search hyper-parameters of the current project (the set-up on the left),
 Run / Stop, and while it runs in processes of its own the trials table (sortable; state, objective,
 parameters), the optimization history, the chosen trials' loss curves overlaid, a setting against
-the objective, and Optuna's parameter importance. "Open trial" makes a trial the current project
-(the window does it, undoably); "Compare…" shows what differs between the chosen trials."""
+the objective, Optuna's parameter importance, and the trial under the mouse: its decision boundary
+or its confusion matrix. "Open trial" makes a trial the current project (the window does it,
+undoably); "Compare runs…" sets the chosen trials, or any saved runs, side by side."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from playground.core.errors import PlaygroundError
 from playground.core.model.spec import Project
 from playground.gui.controllers.background import BackgroundJob
 from playground.gui.controllers.search_runner import SearchRunner, read_search
 from playground.gui.panels.search_setup import SearchSetup
-from playground.gui.views.trial_plots import STATE_COLOURS, OptimizationHistory, ParameterScatter, TrialCurves
+from playground.gui.views.trial_plots import (STATE_COLOURS, OptimizationHistory, ParameterScatter, TrialCurves,
+                                             TrialPicture)
 
 MAX_CURVES = 10
+HOVER_MS = 150  # the mouse rests this long on a trial before its picture is made
 
 
 def _item(value) -> QTableWidgetItem:
@@ -102,6 +104,12 @@ class ExperimentsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.setMouseTracking(True)  # hovering a trial shows its model (the Trial tab)
+        self.table.cellEntered.connect(lambda row, _column: self._hovered(row))
+        self._hover = QTimer(self, singleShot=True, interval=HOVER_MS)
+        self._hover.timeout.connect(self._preview_hovered)
+        self._hovered_run: str | None = None
+        self._previews: dict = {}  # run → its TrialPreview
         self.history = OptimizationHistory()
         self.curves = TrialCurves()
         self.scatter = ParameterScatter()
@@ -111,12 +119,16 @@ class ExperimentsPanel(QWidget):
         self.plots = QTabWidget(objectName="searchPlots")
         self.plots.addTab(self.history, "History")
         self.plots.addTab(self.curves, "Curves")
-        self.plots.addTab(self.scatter, "Setting vs objective")
+        self.plots.addTab(self.scatter, "Settings")
+        self.plots.setTabToolTip(2, "a searched setting against the objective")
         self.plots.addTab(self.importance_label, "Importance")
+        self.picture = TrialPicture()
+        self.plots.addTab(self.picture, "Trial")
         self.open_button = QPushButton("Open trial", objectName="openTrial")
         self.open_button.setToolTip("Make the chosen trial the current project, weights included (Edit ▸ Undo goes back)")
         self.open_button.clicked.connect(self.open_selected)
-        self.compare_button = QPushButton("Compare…", objectName="compareTrials")
+        self.compare_button = QPushButton("Compare runs…", objectName="compareTrials")
+        self.compare_button.setToolTip("The chosen trials (or any saved runs you add) side by side: curves and what differs")
         self.compare_button.clicked.connect(self.compare_selected)
         self.importance_button = QPushButton("Importance", objectName="computeImportance")
         self.importance_button.clicked.connect(self.compute_importance)
@@ -245,10 +257,11 @@ class ExperimentsPanel(QWidget):
         runs = self.selected_runs()
         states = {r["run"]: r["state"] for r in self.rows}
         self.open_button.setEnabled(len(runs) == 1 and states.get(runs[0]) in ("complete", "pruned", "diverged"))
-        self.compare_button.setEnabled(len(runs) >= 2)
         output = self.runner.output
         if output is not None:
             self.curves.set_runs([output / run for run in runs[:MAX_CURVES]])
+        if len(runs) == 1:
+            self._preview(runs[0])
 
     def open_selected(self) -> None:
         runs = self.selected_runs()
@@ -256,20 +269,46 @@ class ExperimentsPanel(QWidget):
             self.openTrial.emit(str(self.runner.output / runs[0]))
 
     def compare_selected(self) -> None:
-        from playground.experiments.runs import compare
+        from playground.gui.dialogs.compare import CompareDialog
 
-        runs = self.selected_runs()
-        if len(runs) < 2 or self.runner.output is None:
+        output = self.runner.output
+        runs = [output / run for run in self.selected_runs()] if output is not None else []
+        self.compare_dialog = CompareDialog([run for run in runs if (run / "metrics.json").is_file()], self)
+        self.compare_dialog.show()
+
+    # ------------------------------------------------------------------ one trial's picture
+
+    def _hovered(self, row: int) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self._hovered_run = item.text()
+            self._hover.start()
+
+    def _preview_hovered(self) -> None:
+        if self._hovered_run is not None:
+            self._preview(self._hovered_run)
+
+    def _preview(self, run: str) -> None:
+        """Show `run`'s model in the Trial tab (made on a pool thread once, then remembered)."""
+        states = {r["run"]: r["state"] for r in self.rows}
+        output = self.runner.output
+        if output is None or states.get(run) not in ("complete", "pruned", "diverged") or self.picture.shown == run:
             return
-        dialog = QDialog(self, objectName="compareDialog")
-        dialog.setWindowTitle("Compare trials")
-        text = QPlainTextEdit(compare([self.runner.output / run for run in runs]), objectName="comparison")
-        text.setReadOnly(True)
-        text.setFont(QFont("monospace"))
-        text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        QVBoxLayout(dialog).addWidget(text)
-        dialog.resize(720, 420)
-        dialog.show()
+        if run in self._previews:
+            self.picture.show_preview(self._previews[run])
+            return
+
+        def done(preview, error: str) -> None:
+            if error:
+                self.picture.show_error(run, error)
+                return
+            self._previews[run] = preview
+            if run == self._hovered_run or run in self.selected_runs():
+                self.picture.show_preview(preview)
+
+        from playground.experiments.preview import trial_preview
+
+        BackgroundJob(lambda: trial_preview(output / run), done, self)
 
     def compute_importance(self) -> None:
         output = self.runner.output

@@ -157,3 +157,47 @@ class ParameterScatter(QWidget):
         self.points.setData(spots)
         item.setLogMode(x=bool(values) and all(_finite(v) and v > 0 for v, _ in values)
                         and max(v for v, _ in values) / min(v for v, _ in values) > 50, y=False)
+
+
+class TrialPicture(QWidget):
+    """One trial's model at a glance: its decision boundary over its data, or its confusion
+    matrix (a core.experiments.preview.TrialPreview)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QLabel, QStackedWidget
+
+        from playground.gui.views.boundary_view import BoundaryView
+        from playground.gui.views.confusion_view import ConfusionView
+
+        super().__init__(parent)
+        self.setObjectName("trialPicture")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("Hover over a trial (or choose one) to see its model.", objectName="trialPictureTitle")
+        self.stack = QStackedWidget()
+        self.boundary = BoundaryView()
+        self.confusion = ConfusionView()
+        self.stack.addWidget(self.boundary)
+        self.stack.addWidget(self.confusion)
+        layout.addWidget(self.title)
+        layout.addWidget(self.stack, 1)
+        self.shown: str | None = None
+
+    def show_preview(self, preview) -> None:
+        self.shown = preview.name
+        if preview.boundary is not None:
+            self.title.setText(f"{preview.name}: its decision boundary")
+            self.boundary.set_data(preview.data)
+            self.boundary.set_boundary(preview.boundary)
+            self.stack.setCurrentWidget(self.boundary)
+        elif preview.confusion is not None:
+            self.title.setText(f"{preview.name}: its confusion matrix on the test split")
+            self.confusion.clear(True)
+            self.confusion.set_matrix(preview.confusion)
+            self.stack.setCurrentWidget(self.confusion)
+        else:
+            self.title.setText(f"{preview.name}: a regression of data off the plane — its curves tell its story")
+
+    def show_error(self, name: str, error: str) -> None:
+        self.shown = None
+        self.title.setText(f"{name}: {error}")
