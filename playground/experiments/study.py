@@ -20,7 +20,8 @@ from playground.core.model.spec import Project
 from playground.core.training.callbacks import Callback
 from playground.experiments.space import Dimension, Search, apply
 from playground.experiments.tensorboard import TensorBoardLog
-from playground.experiments.workers import WORKER_ATTR, WorkerLock, counted, retry, trial_folder
+from playground.experiments.workers import (WORKER_ATTR, WorkerLock, counted, retry, trial_folder,
+                                            withdraw_if_surplus)
 
 STUDY_NAME = "search"
 HEARTBEAT_S = 5
@@ -151,6 +152,10 @@ class TrialInterrupted(Exception):
         self.number = number
 
 
+class TrialSurplus(Exception):
+    """Another worker began the trial that reached the total first (workers.withdraw_if_surplus)."""
+
+
 class Interruption:
     """A stop asked of a worker (by a signal): the running trial's training stops, no trial starts."""
 
@@ -180,6 +185,8 @@ def run_search(project: Project, search: Search, output: Path, storage: str | No
         def objective(trial):
             if interruption.requested:
                 raise TrialInterrupted(trial.number)
+            if withdraw_if_surplus(study, trial, total):
+                raise TrialSurplus(trial.number)
             trial.set_user_attr(WORKER_ATTR, lock.name)
             return _trial(trial, project, search, output, report, interruption)
 
@@ -196,6 +203,8 @@ def run_search(project: Project, search: Search, output: Path, storage: str | No
             except TrialInterrupted as stopped:
                 retry(study, next(t for t in study.get_trials(deepcopy=False) if t.number == stopped.number), output)
                 report(f"trial {stopped.number}: interrupted; it runs again when the search continues")
+            except TrialSurplus:
+                pass  # the total is reached
     finally:
         lock.release()
     record_results(study, output)

@@ -21,6 +21,7 @@ from pathlib import Path
 #: How often a trial that keeps killing its worker is tried again before it is left failed.
 MAX_RETRY = 2
 WORKER_ATTR = "worker"
+SURPLUS_ATTR = "surplus"  # a trial begun after the total was reached: failed unrun, not counted
 #: A running trial that names no worker yet is given this long to name one.
 UNNAMED_GRACE = datetime.timedelta(seconds=60)
 
@@ -101,10 +102,28 @@ def retried(trials) -> set[int]:
     return {number for t in trials for number in t.system_attrs.get("retry_history", ())}
 
 
-def counted(study) -> int:
-    """Trials toward the study's total: finished or running, less those retried."""
+def _counts(trial, again: set[int]) -> bool:
     from optuna.trial import TrialState
 
+    if trial.state == TrialState.WAITING:
+        return False
+    return not (trial.state == TrialState.FAIL and (trial.number in again or trial.system_attrs.get(SURPLUS_ATTR)))
+
+
+def counted(study) -> int:
+    """Trials toward the study's total: finished or running, less those retried or surplus."""
     trials = study.get_trials(deepcopy=False)
     again = retried(trials)
-    return sum(1 for t in trials if t.state != TrialState.WAITING and not (t.state == TrialState.FAIL and t.number in again))
+    return sum(1 for t in trials if _counts(t, again))
+
+
+def withdraw_if_surplus(study, trial, total: int) -> bool:
+    """Whether `trial` (just begun) is one too many — `total` trials that count were begun before it
+    (two workers that finish at the same moment may each begin one) — and then mark it so: failed,
+    never run, never counted."""
+    trials = study.get_trials(deepcopy=False)
+    again = retried(trials)
+    if sum(1 for t in trials if t.number < trial.number and _counts(t, again)) < total:
+        return False
+    study._storage.set_trial_system_attr(trial._trial_id, SURPLUS_ATTR, True)
+    return True
