@@ -24,6 +24,9 @@ def add_bench_command(sub) -> None:
     bench.add_argument("--serve", type=float, metavar="SECONDS", nargs="?", const=3.0,
                        help="the model server against in-process onnxruntime and a naive endpoint, at 1, 8 and 64 "
                             "clients (default 3 s each)")
+    bench.add_argument("--serve-flood", type=int, metavar="REQUESTS", nargs="?", const=1_000_000,
+                       help="tiny bad requests at the model server: each a 4xx with a message, memory flat "
+                            "(default a million)")
     bench.add_argument("--search", type=int, metavar="TRIALS", nargs="?", const=40,
                        help="a TPE search of the spiral against Optuna with a bare PyTorch loop, 2 workers against "
                             "1, a trial's overhead, TPE against random over 5 seeds (default 40 trials)")
@@ -57,6 +60,18 @@ def bench(args: argparse.Namespace) -> int:
 
             write_atomic(Path(args.json), json_bytes(figures))
         return 0
+
+    if args.serve_flood is not None:
+        if not 1000 <= args.serve_flood <= 100_000_000:
+            raise PlaygroundError("--serve-flood must be a number of requests from 1000 to 100000000")
+        from playground.bench.serve_flood import run_flood
+
+        counts = run_flood(args.serve_flood)
+        if args.json:
+            from playground.core.io.jsonfile import json_bytes, write_atomic
+
+            write_atomic(Path(args.json), json_bytes(counts))
+        return 0 if counts["server_alive"] and counts["wrong_status"] == counts["no_message"] == counts["good_wrong"] == 0 else 1
 
     if args.search is not None:
         if not 4 <= args.search <= 1000:

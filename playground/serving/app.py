@@ -14,6 +14,7 @@ from importlib import resources
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from playground import __version__
 from playground.serving.batcher import DynamicBatcher
@@ -107,10 +108,10 @@ def make_app(model: ServedModel, max_batch_size: int = 64, max_queue_delay_us: i
         return {"name": model.name, "signature": model.signature, "metrics": model.card.metrics,
                 "layers": model.card.layers, "data": model.card.data, "metadata": model.metadata()}
 
-    @app.post("/v2/models/{name}/infer")
-    @app.post("/v2/models/{name}/versions/{version}/infer")
-    async def infer(name: str, request: Request, version: str | None = None) -> Response:
-        served(name, version)
+    async def infer(request: Request) -> Response:
+        """POST /v2/models/{name}[/versions/{version}]/infer — a plain Starlette route, matched
+        first: FastAPI's parameter solving cost more per request than the model's answer."""
+        served(request.path_params["name"], request.path_params.get("version"))
         ready_or_503()
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > max_request_bytes:
@@ -134,6 +135,9 @@ def make_app(model: ServedModel, max_batch_size: int = 64, max_queue_delay_us: i
             return Response(content, media_type="application/json")
         return Response(content, media_type="application/octet-stream",
                         headers={"Inference-Header-Content-Length": str(header_length)})
+
+    for path in ("/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/infer"):
+        app.router.routes.insert(0, Route(path, infer, methods=["POST"]))
 
     page = resources.files("playground.serving").joinpath("page.html").read_text(encoding="utf-8")
 
