@@ -145,3 +145,42 @@ def test_a_table_row_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_
         assert answer["class"]["data"][0] in ("tall", "wide") and "class" in shown.text
     finally:
         server.stop()
+
+
+def test_a_sequence_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_factory, browser):
+    """A sequence model (the sine forecaster): one field per step, the answer onnxruntime's."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from playground.assets import EXAMPLES
+    from playground.core.io.project import load_project
+    from playground.core.io.rundir import write_run
+    from playground.core.training import Trainer
+    from playground.serving.server import BackgroundServer
+    from playground.serving.source import served_model
+
+    folder = tmp_path_factory.mktemp("sequence")
+    project = load_project(EXAMPLES / "sine-lstm.json").with_training(epochs=2, device="cpu")
+    trainer = Trainer(project)
+    trainer.run()
+    write_run(folder / "sine", project, trainer.state_dict(), trainer.history, trainer.metrics(), trainer.state())
+    server = BackgroundServer(served_model(folder / "sine", folder / "export")).start()
+    try:
+        browser.get(server.url + "/")
+        wait = WebDriverWait(browser, 30)
+        fields = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#row input"))
+        steps = np.sin(np.linspace(0, 3, len(fields))).round(3)
+        assert len(fields) == 24
+        for field, value in zip(fields, steps):
+            field.clear()
+            field.send_keys(str(value))
+        browser.find_element(By.ID, "predict").click()
+        wait.until(lambda b: b.find_element(By.ID, "answer").get_attribute("data-answer"))
+        shown = browser.find_element(By.ID, "answer")
+        sent, answer = json.loads(shown.get_attribute("data-sent")), json.loads(shown.get_attribute("data-answer"))
+        assert sent["shape"] == [1, 24, 1] and sent["data"] == pytest.approx(list(steps))
+        expected = reference(server, steps.astype(np.float32).reshape(1, 24, 1))
+        got = next(iter(answer.values()))["data"]
+        np.testing.assert_allclose(got, np.asarray(expected).reshape(-1), atol=1e-5)
+    finally:
+        server.stop()
