@@ -55,10 +55,7 @@ def bench(args: argparse.Namespace) -> int:
         from playground.bench.serve import run_serve_bench
 
         figures = run_serve_bench(args.serve)
-        if args.json:
-            from playground.core.io.jsonfile import json_bytes, write_atomic
-
-            write_atomic(Path(args.json), json_bytes(figures))
+        _write_json(args.json, figures)
         return 0
 
     if args.serve_flood is not None:
@@ -67,10 +64,7 @@ def bench(args: argparse.Namespace) -> int:
         from playground.bench.serve_flood import run_flood
 
         counts = run_flood(args.serve_flood)
-        if args.json:
-            from playground.core.io.jsonfile import json_bytes, write_atomic
-
-            write_atomic(Path(args.json), json_bytes(counts))
+        _write_json(args.json, counts)
         return 0 if counts["server_alive"] and counts["wrong_status"] == counts["no_message"] == counts["good_wrong"] == 0 else 1
 
     if args.search is not None:
@@ -79,10 +73,7 @@ def bench(args: argparse.Namespace) -> int:
         from playground.bench.search import run_search_bench
 
         figures = run_search_bench(args.search)
-        if args.json:
-            from playground.core.io.jsonfile import json_bytes, write_atomic
-
-            write_atomic(Path(args.json), json_bytes(figures))
+        _write_json(args.json, figures)
         return 0
 
     if args.startup:
@@ -110,3 +101,11 @@ def bench(args: argparse.Namespace) -> int:
         raise PlaygroundError(f"--threads must be ≥ 1, not {args.threads}")
     run_bench(configs, args.seconds, args.threads, json_path=Path(args.json) if args.json else None)
     return 0
+
+
+def _write_json(path: str | None, figures: dict) -> None:
+    """--json PATH: every figure, written atomically."""
+    if path:
+        from playground.core.io.jsonfile import json_bytes, write_atomic
+
+        write_atomic(Path(path), json_bytes(figures))

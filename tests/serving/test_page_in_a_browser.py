@@ -1,6 +1,7 @@
 """The page at / in a real headless browser (Debian's chromium, driven through its chromedriver by
 Selenium): it loads with nothing from the internet, draws the boundary from the server's own
-answers, and a click on the plane gives the same answer as onnxruntime in-process."""
+answers, and a click on the plane, a drawn digit, a typed table row and a typed sequence each get
+the same answer as onnxruntime in-process."""
 
 import json
 import re
@@ -104,15 +105,38 @@ def test_a_digit_drawn_on_the_page_is_answered_as_onnxruntime_does(digits_server
     assert shown.text.startswith(f"class {answer['class']['data'][0]} with probability")
 
 
-def test_a_table_row_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_factory, browser):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
+def serve_trained(project, folder):
+    """Train `project`, write its run folder in `folder` and serve it (stop the server after)."""
     from playground.core.io.rundir import write_run
-    from playground.core.model.spec import Project
     from playground.core.training import Trainer
     from playground.serving.server import BackgroundServer
     from playground.serving.source import served_model
+
+    trainer = Trainer(project)
+    trainer.run()
+    write_run(folder / "run", project, trainer.state_dict(), trainer.history, trainer.metrics(), trainer.state())
+    return BackgroundServer(served_model(folder / "run", folder / "export")).start()
+
+
+def typed_row(browser, server, values):
+    """Open the page, type `values` into its fields and Predict: (the fields, what was sent, the answer)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server.url + "/")
+    wait = WebDriverWait(browser, 30)
+    fields = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#row input"))
+    for field, value in zip(fields, values):
+        field.clear()
+        field.send_keys(str(value))
+    browser.find_element(By.ID, "predict").click()
+    wait.until(lambda b: b.find_element(By.ID, "answer").get_attribute("data-answer"))
+    shown = browser.find_element(By.ID, "answer")
+    return fields, json.loads(shown.get_attribute("data-sent")), json.loads(shown.get_attribute("data-answer")), shown.text
+
+
+def test_a_table_row_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_factory, browser):
+    from playground.core.model.spec import Project
 
     folder = tmp_path_factory.mktemp("table")
     rng = np.random.default_rng(0)
@@ -122,65 +146,31 @@ def test_a_table_row_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_
     raw = project_dict(layers=[{"type": "dense", "units": 4, "activation": "tanh"}, {"type": "dense", "units": 2}],
                        loss="cross_entropy", epochs=30, learning_rate=0.1)
     raw["data"] = {"dataset": "csv", "path": str(folder / "boxes.csv"), "target": "label"}
-    project = Project.from_dict(raw)
-    trainer = Trainer(project)
-    trainer.run()
-    write_run(folder / "boxes", project, trainer.state_dict(), trainer.history, trainer.metrics(), trainer.state())
-    server = BackgroundServer(served_model(folder / "boxes", folder / "export")).start()
+    server = serve_trained(Project.from_dict(raw), folder)
     try:
-        browser.get(server.url + "/")
-        wait = WebDriverWait(browser, 30)
-        fields = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#row input"))
+        fields, sent, answer, text = typed_row(browser, server, ("2.5", "7"))
         assert [f.get_attribute("name") for f in fields] == ["width", "height"]
-        for field, value in zip(fields, ("2.5", "7")):
-            field.clear()
-            field.send_keys(value)
-        browser.find_element(By.ID, "predict").click()
-        wait.until(lambda b: b.find_element(By.ID, "answer").text.startswith("class"))
-        shown = browser.find_element(By.ID, "answer")
-        sent, answer = json.loads(shown.get_attribute("data-sent")), json.loads(shown.get_attribute("data-answer"))
         assert sent == {"shape": [1, 2], "data": [2.5, 7]}
         np.testing.assert_allclose(answer["probabilities"]["data"],
                                    reference(server, np.array([[2.5, 7.0]], np.float32))[0], atol=1e-6)
-        assert answer["class"]["data"][0] in ("tall", "wide") and "class" in shown.text
+        assert answer["class"]["data"][0] in ("tall", "wide") and text.startswith("class")
     finally:
         server.stop()
 
 
 def test_a_sequence_typed_on_the_page_is_answered_as_onnxruntime_does(tmp_path_factory, browser):
     """A sequence model (the sine forecaster): one field per step, the answer onnxruntime's."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
     from playground.assets import EXAMPLES
     from playground.core.io.project import load_project
-    from playground.core.io.rundir import write_run
-    from playground.core.training import Trainer
-    from playground.serving.server import BackgroundServer
-    from playground.serving.source import served_model
 
-    folder = tmp_path_factory.mktemp("sequence")
     project = load_project(EXAMPLES / "sine-lstm.json").with_training(epochs=2, device="cpu")
-    trainer = Trainer(project)
-    trainer.run()
-    write_run(folder / "sine", project, trainer.state_dict(), trainer.history, trainer.metrics(), trainer.state())
-    server = BackgroundServer(served_model(folder / "sine", folder / "export")).start()
+    server = serve_trained(project, tmp_path_factory.mktemp("sequence"))
     try:
-        browser.get(server.url + "/")
-        wait = WebDriverWait(browser, 30)
-        fields = wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#row input"))
-        steps = np.sin(np.linspace(0, 3, len(fields))).round(3)
+        steps = np.sin(np.linspace(0, 3, 24)).round(3)
+        fields, sent, answer, _ = typed_row(browser, server, steps)
         assert len(fields) == 24
-        for field, value in zip(fields, steps):
-            field.clear()
-            field.send_keys(str(value))
-        browser.find_element(By.ID, "predict").click()
-        wait.until(lambda b: b.find_element(By.ID, "answer").get_attribute("data-answer"))
-        shown = browser.find_element(By.ID, "answer")
-        sent, answer = json.loads(shown.get_attribute("data-sent")), json.loads(shown.get_attribute("data-answer"))
         assert sent["shape"] == [1, 24, 1] and sent["data"] == pytest.approx(list(steps))
         expected = reference(server, steps.astype(np.float32).reshape(1, 24, 1))
-        got = next(iter(answer.values()))["data"]
-        np.testing.assert_allclose(got, np.asarray(expected).reshape(-1), atol=1e-5)
+        np.testing.assert_allclose(next(iter(answer.values()))["data"], np.asarray(expected).reshape(-1), atol=1e-5)
     finally:
         server.stop()

@@ -19,14 +19,14 @@ CURVE_COLOURS = [(8, 119, 189), (245, 147, 34), (44, 160, 44), (214, 39, 40), (1
                  (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
 
-def _plot(name: str, bottom: str, left: str) -> pg.PlotWidget:
-    plot = pg.PlotWidget(background="w")
+def _set_up(plot: pg.PlotWidget, name: str, bottom: str, left: str = "") -> pg.PlotItem:
+    """Name the plot, label its axes, draw a faint grid; its PlotItem."""
     plot.setObjectName(name)
     item = plot.getPlotItem()
     item.setLabel("bottom", bottom)
     item.setLabel("left", left)
     item.showGrid(x=True, y=True, alpha=0.25)
-    return plot
+    return item
 
 
 def _finite(value) -> bool:
@@ -38,10 +38,7 @@ class OptimizationHistory(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
-        self.setObjectName("optimizationHistory")
-        item = self.getPlotItem()
-        item.setLabel("bottom", "trial")
-        item.showGrid(x=True, y=True, alpha=0.25)
+        item = _set_up(self, "optimizationHistory", "trial")
         item.addLegend(offset=(-10, 10))
         self.points = pg.ScatterPlotItem(size=8, name="trials")
         self.best = item.plot(pen=pg.mkPen(BEST_COLOUR, width=2), stepMode=None, name="best so far")
@@ -90,12 +87,7 @@ class TrialCurves(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
-        self.setObjectName("trialCurves")
-        item = self.getPlotItem()
-        item.setLabel("bottom", "epoch")
-        item.setLabel("left", "test loss")
-        item.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = item.addLegend(offset=(-10, 10))
+        self.legend = _set_up(self, "trialCurves", "epoch", "test loss").addLegend(offset=(-10, 10))
         self.curves: dict[str, pg.PlotDataItem] = {}
 
     def set_runs(self, folders: list[Path]) -> None:
@@ -119,7 +111,8 @@ class ParameterScatter(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.choice = QComboBox(objectName="scatterParameter")
         self.choice.setAccessibleName("setting shown against the objective")
-        self.plot = _plot("parameterScatter", "", "objective")
+        self.plot = pg.PlotWidget(background="w")
+        _set_up(self.plot, "parameterScatter", "", "objective")
         self.points = pg.ScatterPlotItem(size=8)
         self.plot.getPlotItem().addItem(self.points)
         layout.addWidget(self.choice)
