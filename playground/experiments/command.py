@@ -45,12 +45,24 @@ def _worker(file: str, output: str, storage: str | None, trials: int, quiet: boo
     before = {sig: signal.signal(sig, interruption.request) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         project, search, _ = load_search(file)
+        _warm_up(project)
         run_search(project, search, Path(output), storage, trials, report=(lambda text: None) if quiet else print,
                    interruption=interruption, worker=worker)
     finally:
         for sig, handler in before.items():
             signal.signal(sig, handler)
     return interruption.requested
+
+
+def _warm_up(project) -> None:
+    """Build the project once before the first trial: a process's first Trainer costs ~2 s (torch
+    and the fast path getting ready), which would otherwise land in its first trial's time."""
+    from playground.core.training import Trainer
+
+    try:
+        Trainer(project)
+    except (PlaygroundError, RuntimeError, MemoryError):
+        pass  # the trials will say what is wrong with their own projects
 
 
 def search(args: argparse.Namespace) -> int:
