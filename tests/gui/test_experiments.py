@@ -49,6 +49,8 @@ def set_up(qtbot, window, tmp_path, trials=3, epochs=40):
 def test_a_search_from_the_window_fills_the_table_and_a_trial_opens_as_the_project(make_window, qtbot, tmp_path):
     window = make_window()
     panel = set_up(qtbot, window, tmp_path)
+    window.step_action.trigger()  # one epoch trained before the search: undo must bring it back
+    qtbot.waitUntil(lambda: window.epoch == 1, timeout=30000)
     before = window.document.project
     qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
     assert not panel.run_button.isEnabled() and panel.stop_button.isEnabled()
@@ -88,6 +90,9 @@ def test_a_search_from_the_window_fills_the_table_and_a_trial_opens_as_the_proje
     qtbot.waitUntil(lambda: window.epoch == 40, timeout=30000)  # its trained weights came too
     window.document.undo_stack.undo()
     assert window.document.project == before
+    qtbot.waitUntil(lambda: window.epoch == 1, timeout=30000)  # and the weights it had
+    window.document.undo_stack.redo()
+    qtbot.waitUntil(lambda: window.epoch == 40, timeout=30000)
 
 
 def test_stop_and_closing_the_window_end_a_search_and_run_continues_it(make_window, qtbot, tmp_path):

@@ -47,6 +47,24 @@ class ProjectEdit(QUndoCommand):
         self.document._set(self.before)
 
 
+class ProjectEditWithWeights(ProjectEdit):
+    """An edit that brings trained weights with it (a search trial opened): undo puts back the
+    weights the project had before as well, through `use_state(training state or None)`."""
+
+    def __init__(self, document: "ProjectDocument", before: Project, after: Project, text: str,
+                 states: tuple, use_state) -> None:
+        super().__init__(document, before, after, text, None)
+        self.states, self.use_state = states, use_state
+
+    def redo(self) -> None:
+        self.use_state(self.states[1])
+        super().redo()
+
+    def undo(self) -> None:
+        self.use_state(self.states[0])
+        super().undo()
+
+
 class ProjectDocument(QObject):
     """Holds the project being edited. `changed(old, new)` fires after every change."""
 
@@ -69,6 +87,11 @@ class ProjectDocument(QObject):
         if project == self._project:
             return
         self.undo_stack.push(ProjectEdit(self, copy.deepcopy(self._project), copy.deepcopy(project), text, merge_key))
+
+    def edit_with_weights(self, project: Project, text: str, before_state, after_state, use_state) -> None:
+        """Replace the project and its trained state, as one undoable step (ProjectEditWithWeights)."""
+        self.undo_stack.push(ProjectEditWithWeights(self, copy.deepcopy(self._project), copy.deepcopy(project), text,
+                                                    (before_state, after_state), use_state))
 
     def replace(self, project: Project, path: Path | None, saved: bool = True) -> None:
         """A new or opened project: clears the undo history. `saved=False` (a recovered project)

@@ -1,7 +1,7 @@
 """The window's side of the Experiments panel: the panel as a tab of its own (the live views fold
 away while it is shown: it needs the width), "Search over this…" from any field's context menu,
 and "Open trial", which makes a trial's run the current project, weights included, as one
-undoable edit.
+undoable edit (undo puts back the project and the weights it had).
 
 A part of MainWindow (gui/window/main_window.py), in a module of its own."""
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Slot
 
+from playground.core.errors import PlaygroundError
 from playground.core.io.project import load_project, load_state
 from playground.core.model.spec import Project
 from playground.gui.controllers.background import BackgroundJob
@@ -87,7 +88,18 @@ class ExperimentsControl:
         project, state = result
         for key in ("state", "recovery", "view"):
             project.extra.pop(key, None)
+        self.document.edit_with_weights(project, f"Open {name}", self._training_state(), state, self._use_state)
+        self.status.showMessage(f"{name} is the current project, with its trained weights (Edit ▸ Undo goes back)", 10000)
+
+    def _training_state(self):
+        """What the worker has trained so far (None when nothing, or when it does not answer)."""
+        try:
+            return self.worker.inspect(lambda session: session.trainer.state() if session.trainer is not None
+                                       and session.trainer.epoch > 0 else None, timeout=10)
+        except (TimeoutError, RuntimeError, PlaygroundError):
+            return None  # undo then brings back the project without its weights
+
+    def _use_state(self, state) -> None:
+        """The weights the next configure starts from (an undo or redo of "Open trial")."""
         self.worker.pause()
         self._pending_state = state
-        self.document.edit(project, f"Open {name}")
-        self.status.showMessage(f"{name} is the current project, with its trained weights (Edit ▸ Undo goes back)", 10000)
