@@ -56,6 +56,9 @@ def test_a_search_from_the_window_fills_the_table_and_a_trial_opens_as_the_proje
     assert not panel.run_button.isEnabled() and panel.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not panel.runner.running and panel.run_button.isEnabled(), timeout=120000)
     assert "finished: 3 trials" in panel.status.text()
+    # three complete trials: Optuna's parameter importance comes by itself
+    qtbot.waitUntil(lambda: "Parameter importance" in panel.importance_label.text(), timeout=30000)
+    assert "training.learning_rate" in panel.importance_label.text()
     table = panel.table
     header = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     assert header[:3] == ["run", "state", "test_accuracy"] and "training.learning_rate" in header

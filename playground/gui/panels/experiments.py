@@ -38,7 +38,8 @@ def _item(value) -> QTableWidgetItem:
 
 
 def importance(output: Path) -> dict[str, float]:
-    """Optuna's parameter importance (fANOVA) for the study in `output` (a pool thread runs it)."""
+    """Optuna's parameter importance (its default evaluator) for the study in `output` (a pool
+    thread runs it)."""
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -131,7 +132,7 @@ class ExperimentsPanel(QWidget):
         self.compare_button.setToolTip("The chosen trials (or any saved runs you add) side by side: curves and what differs")
         self.compare_button.clicked.connect(self.compare_selected)
         self.importance_button = QPushButton("Importance", objectName="computeImportance")
-        self.importance_button.clicked.connect(self.compute_importance)
+        self.importance_button.clicked.connect(lambda: self.compute_importance())
         actions = QHBoxLayout()
         for button in (self.open_button, self.compare_button, self.importance_button):
             actions.addWidget(button)
@@ -198,6 +199,8 @@ class ExperimentsPanel(QWidget):
         self.run_button.setEnabled(True)
         self.stop_button.setEnabled(False)
         self._say(text, error)
+        if sum(1 for r in self.rows if r["state"] == "complete") >= 3:  # enough for Optuna's evaluator
+            self.compute_importance(show=False)
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
@@ -310,12 +313,13 @@ class ExperimentsPanel(QWidget):
 
         BackgroundJob(lambda: trial_preview(output / run), done, self)
 
-    def compute_importance(self) -> None:
+    def compute_importance(self, show: bool = True) -> None:
         output = self.runner.output
         if output is None:
             return
         self.importance_label.setText("<i>Computing…</i>")
-        self.plots.setCurrentWidget(self.importance_label)
+        if show:
+            self.plots.setCurrentWidget(self.importance_label)
         BackgroundJob(lambda: importance(output), self._importance_done, self)
 
     def _importance_done(self, result: dict | None, error: str) -> None:
@@ -324,7 +328,7 @@ class ExperimentsPanel(QWidget):
             return
         rows = "".join(f"<tr><td>{name}</td><td><span style='background:#0877bd'>{'&nbsp;' * max(1, round(40 * value))}"
                        f"</span> {value:.2f}</td></tr>" for name, value in result.items())
-        self.importance_label.setText(f"<b>Parameter importance</b> (Optuna, fANOVA)<table>{rows}</table>")
+        self.importance_label.setText(f"<b>Parameter importance</b> (Optuna's evaluator)<table>{rows}</table>")
 
     def shutdown(self) -> None:
         self.runner.shutdown()
