@@ -108,7 +108,9 @@ def test_a_csv_table_with_target_and_task(window, qtbot, tmp_path):
     assert data.target == "species" and data.task == "classification"
     qtbot.waitUntil(lambda: "4 features" in window.editor.input_card.label.text(), timeout=10000)
     assert [window.data_panel.target.itemText(i) for i in range(4)] == ["petal", "sepal", "colour", "species"]
-    assert not window.busy.isVisible() and "Loading" not in window.status.currentMessage()
+    # the input card may show the columns a moment before the data set read says it is done
+    qtbot.waitUntil(lambda: not window.busy.isVisible() and "Loading" not in window.status.currentMessage(),
+                    timeout=10000)
     columns = window.data_panel.columns
     assert [columns.item(i).text() for i in range(columns.count())] == ["petal", "sepal", "colour"]
     columns.item(2).setCheckState(Qt.CheckState.Unchecked)  # leave the colour out
