@@ -57,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="print nothing but errors")
     train.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                        help="write DIR/checkpoint.json (resumable) every N epochs")
-    train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files into DIR")
+    train.add_argument("--tensorboard", action="store_true", help="also write TensorBoard event files into DIR "
+                       "(as training.tensorboard: true in the project does)")
     train.add_argument("--patience", type=int, default=0, metavar="N",
                        help="stop early once the test loss has not improved for N epochs")
 
@@ -220,7 +221,7 @@ def _train_into(trainer, project, output: Path, args: argparse.Namespace):
                             lambda t: save_project(project, output / "checkpoint.json", t.state()))
     callbacks = [ProgressBar(project.training.epochs, quiet=args.quiet), checkpoint]
     board = None
-    if args.tensorboard:
+    if args.tensorboard or project.training.tensorboard:
         from playground.experiments.tensorboard import TensorBoardLog
 
         board = TensorBoardLog(output, {f"training.{k}": v for k, v in project.training.to_dict().items()})

@@ -197,3 +197,14 @@ def test_the_search_benchmark_measures_both_sides_and_says_whether_each_goal_is_
     text = "\n".join(lines)
     for words in ("trials/min", "goal ≥ 10×", "goal ≥ 1.7×", "goal ≤ 50 ms", "TPE is"):
         assert words in text
+
+
+def test_a_project_setting_asks_train_for_event_files_too(write_project, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", str(write_project(project_dict(epochs=3, tensorboard=True), "tb.json")), "--output", str(out),
+                 "--quiet", "--threads", "1"]) == 0
+    assert list(out.glob("events.out.tfevents.*"))
+    plain = tmp_path / "plain"
+    assert main(["train", str(write_project(project_dict(epochs=3), "plain.json")), "--output", str(plain),
+                 "--quiet", "--threads", "1"]) == 0
+    assert not list(plain.glob("events.out.tfevents.*"))

@@ -239,6 +239,8 @@ _TRAIN_PARAMS = (
           "Playground keeps a fixed order)"),
     Param("seed", "int", 0, "seed of weights, dropout and shuffling", low=0, high=MAX_SEED),
     Param("device", "choice", "auto", "where to train", choices=()),
+    Param("tensorboard", "bool", False, "also write TensorBoard event files (losses, accuracy, learning "
+          "rate per epoch; hyper-parameters with the final metrics) into the run folder"),
 )
 TRAIN_PARAMS = {p.name: p for p in _TRAIN_PARAMS}
 
@@ -266,6 +268,7 @@ class TrainSpec:
     shuffle: bool = _default("shuffle")
     seed: int = _default("seed")
     device: str = _default("device")
+    tensorboard: bool = _default("tensorboard")
 
     @classmethod
     def from_dict(cls, raw: Any, path: str = "training") -> "TrainSpec":
