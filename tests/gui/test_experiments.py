@@ -96,6 +96,14 @@ def test_a_search_from_the_window_fills_the_table_and_a_trial_opens_as_the_proje
     qtbot.waitUntil(lambda: window.epoch == 1, timeout=30000)  # and the weights it had
     window.document.undo_stack.redo()
     qtbot.waitUntil(lambda: window.epoch == 40, timeout=30000)
+    # another project or search (here: the trial opened, another sampler) goes beside that study, never into it
+    panel.setup.sampler.setCurrentText("random")
+    panel.setup.trials.setValue(1)
+    qtbot.mouseClick(panel.run_button, Qt.MouseButton.LeftButton)
+    assert panel.folder.text() == str(tmp_path / "search-2")
+    qtbot.waitUntil(lambda: not panel.runner.running and panel.run_button.isEnabled(), timeout=120000)
+    assert len(list((tmp_path / "search").glob("trial-*"))) == 3
+    assert len(list((tmp_path / "search-2").glob("trial-*/trial.json"))) == 1
 
 
 def test_stop_and_closing_the_window_end_a_search_and_run_continues_it(make_window, qtbot, tmp_path):
@@ -114,6 +122,7 @@ def test_stop_and_closing_the_window_end_a_search_and_run_continues_it(make_wind
     qtbot.waitUntil(lambda: any(r["state"] == "running" for r in panel.rows), timeout=60000)
     window.close()
     assert not panel.runner.running
+
     import optuna
     from optuna.storages.journal import JournalFileBackend, JournalStorage
 

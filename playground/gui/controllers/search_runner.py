@@ -126,9 +126,30 @@ def _last_error(output: Path | None) -> str:
     return (errors or lines or ["no message"])[-1]
 
 
-def read_search(output: Path) -> dict | None:
-    """The search section a folder was started with (its search file), or None."""
+def read_search_file(output: Path) -> dict | None:
+    """The search file a folder was started with (a project with its search section), or None."""
     try:
-        return json.loads((output / SEARCH_FILE).read_text()).get("search")
-    except (OSError, ValueError, AttributeError):
+        raw = json.loads((output / SEARCH_FILE).read_text())
+    except (OSError, ValueError):
         return None
+    return raw if isinstance(raw, dict) and isinstance(raw.get("search"), dict) else None
+
+
+def read_search(output: Path) -> dict | None:
+    """The search section a folder was started with, or None."""
+    raw = read_search_file(output)
+    return raw["search"] if raw is not None else None
+
+
+def same_search(raw: dict, project: Project, section: dict) -> bool:
+    """Whether the search file `raw` is this project with this search (its total of trials aside):
+    then running it again continues that study."""
+    def plain(value):
+        return json.loads(json.dumps(value, sort_keys=True))
+
+    def without_trials(search: dict) -> dict:
+        return {k: v for k, v in search.items() if k != "trials"}
+
+    before = {k: v for k, v in raw.items() if k != "search"}
+    return (plain(before) == plain(project.to_dict())
+            and plain(without_trials(raw["search"])) == plain(without_trials(section)))

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLab
 from playground.core.errors import PlaygroundError
 from playground.core.model.spec import Project
 from playground.gui.controllers.background import BackgroundJob
-from playground.gui.controllers.search_runner import SearchRunner, read_search
+from playground.gui.controllers.search_runner import SearchRunner, read_search, read_search_file, same_search
 from playground.gui.panels.search_setup import SearchSetup
 from playground.gui.views.trial_plots import (STATE_COLOURS, OptimizationHistory, ParameterScatter, TrialCurves,
                                              TrialPicture)
@@ -182,9 +182,9 @@ class ExperimentsPanel(QWidget):
             return
         section = self.setup.section()
         output = Path(self.folder.text()).expanduser()
-        previous = read_search(output) if output.is_dir() else None
-        if previous is not None and previous.get("space") != section["space"]:
-            output = _fresh(output)  # another search: never mixed into that study
+        previous = read_search_file(output) if output.is_dir() else None
+        if previous is not None and not same_search(previous, self.project, section):
+            output = _fresh(output)  # another project or search: never mixed into that study
             self.folder.setText(str(output))
         try:
             self.runner.start(self.project, section, output, self.setup.workers.value())
