@@ -97,10 +97,10 @@ class SearchRunner(QObject):
     def poll(self) -> None:
         if self.output is None:
             return
-        rows, search = trial_rows(self.output) if self.output.is_dir() else ([], {})
-        signature = tuple((r["run"], r["state"]) for r in rows)
+        signature = _folder_signature(self.output)  # cheap: names and which trials have ended
         if signature != self._seen:
             self._seen = signature
+            rows, search = trial_rows(self.output) if self.output.is_dir() else ([], {})
             self.trialsChanged.emit(rows, search)
         if self.process is not None and self.process.poll() is not None:
             self._timer.stop()
@@ -108,12 +108,22 @@ class SearchRunner(QObject):
             self.finished.emit(*self._ending(code))
 
     def _ending(self, code: int) -> tuple[str, bool]:
-        done = sum(1 for _, state in self._seen if state != "running")
+        done = sum(1 for _, ended in self._seen if ended)
         if code == 0:
             return f"The search finished: {done} trials in {self.output}.", False
         if code == 130 or self.stopping:
             return f"The search stopped after {done} trials; Run continues it.", False
         return f"The search failed: {_last_error(self.output)}", True
+
+
+def _folder_signature(output: Path) -> tuple:
+    """(trial folder, whether its trial.json is there) for every trial folder: what changes when a
+    trial starts or ends, read without opening a file (a long search has thousands)."""
+    try:
+        entries = sorted(entry.name for entry in os.scandir(output) if entry.name.startswith("trial-") and entry.is_dir())
+    except OSError:
+        return ()
+    return tuple((name, (output / name / "trial.json").exists()) for name in entries)
 
 
 def _last_error(output: Path | None) -> str:
