@@ -9,6 +9,7 @@ first), `data.features` (with `subsets_of`)."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 from dataclasses import dataclass
@@ -152,7 +153,8 @@ def _dimension(path: str, spec: Any, project: Project, sampler: str) -> Dimensio
         dimension = Dimension(path, kind, tuple(values))
     else:
         _check(isinstance(values, list) and len(values) == 2 and all(isinstance(v, (int, float))
-               and not isinstance(v, bool) for v in values), where, f"{kind} needs [low, high]")
+               and not isinstance(v, bool) for v in values), where,
+               f"{kind} needs two numbers [low, high], not {json.dumps(values)}")
         low, high = values
         _check(low < high, where, f"low {low} must be below high {high}")
         _check(not kind.startswith("log") or low > 0, where, f"{kind} needs low > 0")
