@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from playground.core.data.features import compute_features
+from playground.core.model.build import layer_modules
 from playground.core.model.modules import Sine
 from playground.core.grids import (GRADIENT_BINS, GRID_EXTENT, GRID_RESOLUTION, NETWORK_UNITS,  # noqa: F401
                                    WEIGHT_BINS, grid_points)
@@ -136,13 +137,13 @@ _NUMPY_ACTIVATIONS = {
 }
 
 
-def _dense_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor] | None:
+def _dense_outputs(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor] | None:
     """For a stack of dense layers on the CPU, every layer's output computed with numpy, or None
     for any other model. The views' grids are thousands of rows through layers a few units
     wide: numpy's vectorized tanh and small matrix products take a fraction of the time of
     torch's per-operation dispatch here (display only: equal to the model's output within float32
     rounding)."""
-    if x.device.type != "cpu" or x.dtype != torch.float32:
+    if x.device.type != "cpu" or x.dtype != torch.float32 or not isinstance(model, nn.Sequential):
         return None
     plan = []
     for layer in model:
@@ -169,7 +170,7 @@ def _dense_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor] 
     return outputs
 
 
-def layer_outputs(model: nn.Sequential, x: torch.Tensor, units: int | None = None) -> list[torch.Tensor | None]:
+def layer_outputs(model: nn.Module, x: torch.Tensor, units: int | None = None) -> list[torch.Tensor | None]:
     """Every spec layer's output (model[i] is spec layer i), no gradients; with `units`, only the
     first `units` of each flat output are kept. Wide layers are evaluated in chunks of rows."""
     chunks = _row_chunks(model, x)
@@ -180,13 +181,14 @@ def layer_outputs(model: nn.Sequential, x: torch.Tensor, units: int | None = Non
     return [None if column[0] is None else torch.cat(column) for column in zip(*parts)]
 
 
-def _layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor | None]:
+def _layer_outputs(model: nn.Module, x: torch.Tensor) -> list[torch.Tensor | None]:
     dense = _dense_outputs(model, x)
     if dense is not None:
         return dense
-    outputs: list[torch.Tensor | None] = [None] * len(model)
+    layers = layer_modules(model)
+    outputs: list[torch.Tensor | None] = [None] * len(layers)
     hooks = [layer.register_forward_hook(lambda _m, _i, out, i=i: outputs.__setitem__(i, out))
-             for i, layer in enumerate(model)]
+             for i, layer in enumerate(layers)]
     model.eval()
     try:
         with torch.inference_mode():
@@ -197,7 +199,7 @@ def _layer_outputs(model: nn.Sequential, x: torch.Tensor) -> list[torch.Tensor |
     return outputs
 
 
-def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID_RESOLUTION,
+def neurons(model: nn.Module, features: list[str], *, resolution: int = GRID_RESOLUTION,
             extent: float = GRID_EXTENT, device: torch.device | str = "cpu",
             units: int | None = None) -> NeuronProbe:
     """One forward pass over the grid with hooks on every layer (model[i] is spec layer i); with
@@ -206,7 +208,7 @@ def neurons(model: nn.Sequential, features: list[str], *, resolution: int = GRID
     return _neuron_probe(x, layer_outputs(model, x, units), resolution)
 
 
-def boundary_and_neurons(model: nn.Sequential, features: list[str], encoding: str, activation: str, *,
+def boundary_and_neurons(model: nn.Module, features: list[str], encoding: str, activation: str, *,
                          resolution: int = GRID_RESOLUTION, extent: float = GRID_EXTENT,
                          device: torch.device | str = "cpu") -> tuple[BoundaryProbe, NeuronProbe]:
     """The boundary and every neuron's map from the same single forward pass over the grid."""
@@ -240,17 +242,17 @@ class NetworkProbe:
     biases: list[np.ndarray | None]
 
 
-def dense_modules(model: nn.Sequential, layer_types: list[str]) -> list[tuple[int, nn.Linear]]:
+def dense_modules(model: nn.Module, layer_types: list[str]) -> list[tuple[int, nn.Linear]]:
     """(spec index, its nn.Linear) of every dense layer."""
     out = []
     for i, kind in enumerate(layer_types):
         if kind == "dense":
-            linear = next(m for m in model[i] if isinstance(m, nn.Linear))
+            linear = next(m for m in layer_modules(model)[i].modules() if isinstance(m, nn.Linear))
             out.append((i, linear))
     return out
 
 
-def network(model: nn.Sequential, layer_types: list[str], features: list[str], *,
+def network(model: nn.Module, layer_types: list[str], features: list[str], *,
             resolution: int = 32, extent: float = GRID_EXTENT, device: torch.device | str = "cpu") -> NetworkProbe:
     """Neuron maps (one hooked forward pass over the grid) and the dense weights, of the first
     NETWORK_UNITS neurons of each layer."""
@@ -281,9 +283,10 @@ class LayerStatistics:
 GRADIENT_SAMPLES = 256
 
 
-def layer_statistics(model: nn.Sequential, loss_fn, x: torch.Tensor, y: torch.Tensor) -> LayerStatistics:
+def layer_statistics(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor) -> LayerStatistics:
     """Weight and gradient histograms of every layer that has a weight matrix or kernel."""
-    chosen = [(int(name.split(".")[0]), name, p) for name, p in model.named_parameters() if p.ndim >= 2]
+    index = {name: i for i, (name, _) in enumerate(model.named_children())}
+    chosen = [(index[name.split(".")[0]], name, p) for name, p in model.named_parameters() if p.ndim >= 2]
     was_training = model.training
     model.eval()
     try:
@@ -331,18 +334,19 @@ class SampleProbe:
     fit: np.ndarray | None = None
 
 
-def feature_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
+def feature_maps(model: nn.Module, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
     """For one input (1×C×H×W), every layer's output that is still an image: (spec index, C×H×W)."""
     return [(i, np.ascontiguousarray(out[0].float().cpu().numpy()))
             for i, out in enumerate(layer_outputs(model, x)) if out is not None and out.dim() == 4]
 
 
-def attention_maps(model: nn.Sequential, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
+def attention_maps(model: nn.Module, x: torch.Tensor) -> list[tuple[int, np.ndarray]]:
     """For one input (1×T×F), every attention layer's weights (spec index, T×T, averaged over
     heads; row = the step that looks, column = the step looked at)."""
     from playground.core.model.modules import SelfAttention
 
-    found = [(i, m) for i, layer in enumerate(model) for m in layer.modules() if isinstance(m, SelfAttention)]
+    found = [(i, m) for i, layer in enumerate(layer_modules(model)) for m in layer.modules()
+             if isinstance(m, SelfAttention)]
     model.eval()
     try:
         for _, module in found:

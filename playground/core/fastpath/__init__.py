@@ -192,6 +192,8 @@ def plan(project: Project, device: torch.device, encoding: str, activation: str)
         return FastPlan(f"runs on the CPU only (this trains on {device})")
     if project.data.kind != "plane":
         return FastPlan("handles the 2-D data sets only")
+    if not project.model.is_chain:
+        return FastPlan("handles chains of layers only (this network branches or merges)")
     acts = []
     for i, layer in enumerate(project.model.layers):
         if layer.type != "dense":

@@ -10,7 +10,7 @@ import inspect
 import re
 
 from playground.core.model import build
-from playground.core.model.build import init_statements, layer_code, loss_expression, optimizer_expression
+from playground.core.model.build import init_statements, loss_expression, optimizer_expression
 from playground.core.data import toy2d
 from playground.core.data.features import features_expression
 from playground.core.errors import ExportError
@@ -24,12 +24,9 @@ def _custom_module_sources(code: str) -> list[str]:
 
 
 def model_source(project: Project) -> str:
-    """`build_model()` as source: nn.Sequential of one nn.Sequential per spec layer."""
-    layers = layer_code(project.model, _input_shape(project))
-    rows = []
-    for exprs in layers:
-        rows.append("        nn.Sequential(" + ", ".join(exprs) + "),")
-    return "def build_model() -> nn.Sequential:\n    return nn.Sequential(\n" + "\n".join(rows) + "\n    )\n"
+    """`build_model()` as source: nn.Sequential of one nn.Sequential per spec layer, or a graph's
+    Network class (build.module_source, what the builder runs)."""
+    return build.module_source(project.model, _input_shape(project))
 
 
 def _input_shape(project: Project) -> tuple[int, ...]:
@@ -216,7 +213,7 @@ def encode(labels):
 ''')
     parts += customs
     parts.append(model)
-    parts.append(f'''def init_weights(model: nn.Sequential) -> None:
+    parts.append(f'''def init_weights(model: nn.Module) -> None:
 {inits}
 
 
@@ -233,7 +230,7 @@ def evaluate(model, x, y, labels):
     return loss, accuracy
 
 
-def main(epochs: int = EPOCHS) -> nn.Sequential:
+def main(epochs: int = EPOCHS) -> nn.Module:
     x_train, x_test, l_train, l_test = make_data()
     x_train, x_test = torch.as_tensor(x_train), torch.as_tensor(x_test)
     y_train, y_test = encode(l_train), encode(l_test)

@@ -106,7 +106,7 @@ def _finite_or_none(value):
 @dataclass
 class LoadedRun:
     project: Project
-    model: nn.Sequential
+    model: nn.Module
     dataset: Dataset
     encoding: str
     activation: str

@@ -56,16 +56,25 @@ def move_layer(project: Project, source: int, target: int) -> Project:
 
 
 def delete_layer(project: Project, index: int) -> Project:
-    """Without the index-th layer; the network keeps at least its output layer."""
+    """Without the index-th layer; the network keeps at least its output layer. In a graph the
+    wires reconnect across it (graph_edits.delete_blocks)."""
     _layer_index(project, index)
     if len(project.model.layers) <= 1:
         raise ValidationError("model.layers", "the network needs at least its output layer")
+    if not project.model.is_chain:
+        from playground.core.model.graph_edits import delete_blocks
+
+        return delete_blocks(project, [index])
     return _edited(project, lambda raw: raw["model"]["layers"].pop(index))
 
 
 def duplicate_layer(project: Project, index: int) -> Project:
-    """A copy of the index-th layer right after it."""
+    """A copy of the index-th layer right after it (in a graph: beside it, on the same inputs)."""
     _layer_index(project, index)
+    if not project.model.is_chain:
+        from playground.core.model.graph_edits import duplicate_blocks
+
+        return duplicate_blocks(project, [index])
     return _edited(project, lambda raw: raw["model"]["layers"].insert(index + 1,
                                                                        copy.deepcopy(raw["model"]["layers"][index])))
 

@@ -50,6 +50,9 @@ class LayerKind:
     #: It passes a vector of neurons on as they are laid out (element by element, or normalized):
     #: a network of these and neuron layers is drawn neuron by neuron.
     keeps_neurons: bool = False
+    #: It takes the outputs of several layers and makes one (add, concatenate, …): its inputs are
+    #: checked together by `merged_shape`, and its module is called with them all.
+    merge: bool = False
 
     @property
     def name(self) -> str:

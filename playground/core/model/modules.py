@@ -102,6 +102,42 @@ class Residual(nn.Module):
         return x + self.inner(x)
 
 
+class Merge(nn.Module):
+    """Joins its inputs element by element: "add", "multiply", "average" or "maximum"."""
+
+    def __init__(self, function: str) -> None:
+        super().__init__()
+        self.function = function
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        out = inputs[0]
+        for x in inputs[1:]:
+            if self.function == "multiply":
+                out = out * x
+            elif self.function == "maximum":
+                out = torch.maximum(out, x)
+            else:
+                out = out + x
+        return out / len(inputs) if self.function == "average" else out
+
+    def extra_repr(self) -> str:
+        return repr(self.function)
+
+
+class Concatenate(nn.Module):
+    """Joins its inputs along `dim` (1: features, or the channels of images)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(inputs, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
 #: Names the layer code may use (the python exporter writes the same definitions).
 CUSTOM_MODULES: dict[str, type[nn.Module]] = {cls.__name__: cls for cls in (
-    Sine, Recurrent, TokenEmbedding, PositionalEncoding, SelfAttention, TransformerBlock, Residual)}
+    Sine, Recurrent, TokenEmbedding, PositionalEncoding, SelfAttention, TransformerBlock, Residual, Merge, Concatenate)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playground.core.errors import PlaygroundError, ValidationError
+from playground.core.model.graph import INPUT_INDEX, display_name, sources, unused
 from playground.core.model.layers import LAYERS, Shape, describe_shape
 from playground.core.memory import human_bytes, memory_limit_bytes
 from playground.core.model.spec import ModelSpec, Project, TrainSpec
@@ -28,6 +29,7 @@ class LayerInfo:
     input_shape: Shape
     output_shape: Shape | None
     params: int
+    input_shapes: list[Shape] = field(default_factory=list)   # every input's (a merge has several)
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Analysis:
     error: ValidationError | None = None
     error_layer: int | None = None
     pending: bool = False     # the data file is still being read (see data.sources.cached_only)
+    layer_errors: dict[int, ValidationError] = field(default_factory=dict)   # every layer at fault
+    warnings: list[ValidationError] = field(default_factory=list)   # e.g. an output that goes nowhere
 
     @property
     def ok(self) -> bool:
@@ -114,23 +118,47 @@ def _encoding(task: str, classes: int, units: int, activation: str, loss: str) -
 
 
 def analyze_model(model: ModelSpec, input_shape: Shape) -> Analysis:
-    """Per-layer shapes and parameter counts; stops at the first layer that cannot take its input."""
+    """Per-layer shapes and parameter counts along the graph (graph.py). A layer that cannot take
+    its inputs is at fault (`layer_errors`; the first is `error`); the layers after it that
+    depend on it have no shape. An output that goes nowhere is a warning."""
     analysis = Analysis(tuple(input_shape))
-    shape: Shape | None = tuple(input_shape)
-    for i, layer in enumerate(model.layers):
-        kind = LAYERS[layer.type]
-        if shape is None:
-            analysis.layers.append(LayerInfo(i, layer.type, (), None, 0))
+    layers = model.layers
+    outputs: list[Shape | None] = []
+    for i, (layer, src) in enumerate(zip(layers, sources(layers))):
+        kind, path = LAYERS[layer.type], f"model.layers[{i}]"
+        shapes = [analysis.input_shape if j == INPUT_INDEX else outputs[j] for j in src]
+        first = shapes[0] if shapes and shapes[0] is not None else ()
+        if any(shape is None for shape in shapes):
+            analysis.layers.append(LayerInfo(i, layer.type, first, None, 0))
+            outputs.append(None)
             continue
         try:
-            out = kind.output_shape(shape, layer.params, f"model.layers[{i}]")
-            analysis.layers.append(LayerInfo(i, layer.type, shape, out, kind.param_count(shape, layer.params)))
-            shape = out
+            if not src:
+                raise ValidationError(f"{path}.inputs", "takes no input: wire a layer's output (or the input) to it")
+            if kind.merge:
+                named = [(display_name(layers, j), "" if j == INPUT_INDEX else layers[j].type, shape)
+                         for j, shape in zip(src, shapes)]
+                out = kind.merged_shape(named, layer.params, path)
+            else:
+                out = kind.output_shape(first, layer.params, path)
+            analysis.layers.append(LayerInfo(i, layer.type, first, out, kind.param_count(first, layer.params),
+                                             list(shapes)))
+            outputs.append(out)
         except ValidationError as err:
-            analysis.error, analysis.error_layer = err, i
-            analysis.layers.append(LayerInfo(i, layer.type, shape, None, 0))
-            shape = None
+            analysis.layer_errors[i] = err
+            if analysis.error is None:
+                analysis.error, analysis.error_layer = err, i
+            analysis.layers.append(LayerInfo(i, layer.type, first, None, 0, [s for s in shapes if s is not None]))
+            outputs.append(None)
+    for i in unused(layers):
+        analysis.warnings.append(ValidationError(f"model.layers[{i}]", f"the output of {display_name(layers, i)} "
+                                                 f"({layer_title(layers[i])}) goes nowhere: wire it to a layer "
+                                                 "or delete it"))
     return analysis
+
+
+def layer_title(layer) -> str:
+    return LAYERS[layer.type].entry.title.lower()
 
 
 def analyze(project: Project) -> Analysis:
@@ -154,6 +182,7 @@ def analyze(project: Project) -> Analysis:
         analysis.error = ValidationError("model.layers[-1]", f"gives {describe_shape(out)}; the output "
                                          "must be flat features: add a flatten or dense layer")
         analysis.error_layer = len(project.model.layers) - 1
+        analysis.layer_errors[analysis.error_layer] = analysis.error
         return analysis
     try:
         analysis.encoding = _encoding(project.data.task, info.classes, out[0],
@@ -161,6 +190,8 @@ def analyze(project: Project) -> Analysis:
     except ValidationError as err:
         analysis.error = err
         analysis.error_layer = len(project.model.layers) - 1 if err.path.startswith("model") else None
+        if analysis.error_layer is not None:
+            analysis.layer_errors[analysis.error_layer] = err
     return analysis
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from playground.core.errors import ValidationError
+from playground.core.model.graph import check_id, check_inputs, check_references, is_chain
 from playground.core.model.layers import LAYERS
 from playground.core.model.params import Param, check_mapping, check_number, check_unknown_keys, suggest, type_name
 from playground.core.model.catalogues import catalogue
@@ -175,10 +176,15 @@ def _features(features: Any, path: str) -> list[str]:
 
 @dataclass
 class LayerSpec:
-    """One layer: its kind and its full, validated parameters (defaults filled in)."""
+    """One layer: its kind and its full, validated parameters (defaults filled in); in a graph
+    (graph.py) its `id` and the `inputs` it takes (None: the previous layer), and where the canvas
+    draws it (`at`, not part of the architecture)."""
 
     type: str
     params: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    inputs: list[str] | None = None
+    at: tuple[float, float] | None = None
 
     @classmethod
     def create(cls, type: str, **params: Any) -> "LayerSpec":
@@ -189,21 +195,46 @@ class LayerSpec:
     def from_dict(cls, raw: Any, path: str = "layer") -> "LayerSpec":
         raw = check_mapping(raw, path)
         kind = _known_name(raw, "type", LAYERS, path, "layer type")
-        params = validate_params(LAYERS[kind].entry, {k: v for k, v in raw.items() if k != "type"}, path)
+        params = validate_params(LAYERS[kind].entry, {k: v for k, v in raw.items() if k not in _GRAPH_KEYS}, path)
         if "bias_init" in params and INITIALIZERS[params["bias_init"]["name"]].extra["needs_matrix"]:
             raise ValidationError(f"{path}.bias_init", f'"{params["bias_init"]["name"]}" needs a weight '
                                   "matrix; for biases use default, zeros, constant, uniform or normal")
-        return cls(kind, params)
+        layer_id = check_id(raw["id"], f"{path}.id") if "id" in raw else ""
+        inputs = check_inputs(raw["inputs"], f"{path}.inputs") if "inputs" in raw else None
+        return cls(kind, params, layer_id, inputs, _position(raw["at"], f"{path}.at") if "at" in raw else None)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type}
+        out: dict[str, Any] = {"id": self.id} if self.id else {}
+        out["type"] = self.type
         for key, value in self.params.items():
             out[key] = compact_named(INITIALIZERS, value) if key in ("init", "bias_init") else value
+        if self.inputs is not None:
+            out["inputs"] = list(self.inputs)
+        if self.at is not None:
+            out["at"] = list(self.at)
         return out
+
+    @property
+    def architecture(self) -> tuple:
+        """What the built module depends on (everything but where it is drawn)."""
+        return (self.type, self.params, self.id, self.inputs)
+
+
+_GRAPH_KEYS = ("type", "id", "inputs", "at")
+MAX_POSITION = 1e6
+
+
+def _position(value: Any, path: str) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValidationError(path, f"must be [x, y], not {type_name(value)}")
+    return (float(check_number(value[0], f"{path}[0]", integer=False, low=-MAX_POSITION, high=MAX_POSITION)),
+            float(check_number(value[1], f"{path}[1]", integer=False, low=-MAX_POSITION, high=MAX_POSITION)))
 
 
 @dataclass
 class ModelSpec:
+    """The layers in evaluation order; graph.py says which takes which."""
+
     layers: list[LayerSpec] = field(default_factory=list)
 
     @classmethod
@@ -218,10 +249,21 @@ class ModelSpec:
                                   "needs at least one (a dense layer)")
         if len(layers) > MAX_LAYERS:
             raise ValidationError(f"{path}.layers", f"has {len(layers)} layers; at most {MAX_LAYERS}")
-        return cls([LayerSpec.from_dict(layer, f"{path}.layers[{i}]") for i, layer in enumerate(layers)])
+        specs = [LayerSpec.from_dict(layer, f"{path}.layers[{i}]") for i, layer in enumerate(layers)]
+        check_references(specs, f"{path}.layers")
+        return cls(specs)
 
     def to_dict(self) -> dict[str, Any]:
         return {"layers": [layer.to_dict() for layer in self.layers]}
+
+    @property
+    def architecture(self) -> tuple:
+        return tuple(layer.architecture for layer in self.layers)
+
+    @property
+    def is_chain(self) -> bool:
+        """Each layer takes the previous one and nothing merges (graph.is_chain)."""
+        return is_chain(self.layers)
 
 
 _TRAIN_PARAMS = (
@@ -333,7 +375,7 @@ class Project:
 
     def same_architecture(self, other: "Project") -> bool:
         """True when trained weights of one fit the other: the same layers and the same input."""
-        return self.model == other.model and self.data.input_signature == other.data.input_signature
+        return self.model.architecture == other.model.architecture and self.data.input_signature == other.data.input_signature
 
     def with_training(self, **changes: Any) -> "Project":
         """A copy with some training settings changed (validated)."""

@@ -9,6 +9,7 @@ from html import escape
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
+from playground.core.model.graph import INPUT_INDEX, sources
 from playground.core.model.layers import LAYERS, describe_shape
 from playground.core.model.registry import ACTIVATIONS, FEATURES, LOSSES, OPTIMIZERS, REGULARIZATIONS, SCHEDULES
 from playground.core.model.shapes import Analysis
@@ -58,10 +59,12 @@ def explain(project: Project, analysis: Analysis) -> str:
         out.append(f"</ol><p style='color:#b71c1c'>The network has an error, so the lesson stops here: "
                    f"{escape(str(analysis.error))}</p>")
         return "".join(out)
-    dense = 0
+    dense = merges = 0
+    names = {INPUT_INDEX: "x"}   # what each layer's output is called: h for a dense one, m for a merge
     previous = "x"
-    for info, layer in zip(analysis.layers, project.model.layers):
+    for i, (info, layer, src) in enumerate(zip(analysis.layers, project.model.layers, sources(project.model.layers))):
         kind = LAYERS[layer.type]
+        names[i] = previous = names[src[0]]
         if kind.neurons:
             dense += 1
             units, inputs = layer.params["units"], info.input_shape[-1]
@@ -70,7 +73,14 @@ def explain(project: Project, analysis: Analysis) -> str:
             out.append(f"<li><b>{name} = {escape(act.title)}(W{_sub(dense)}·{previous} + b{_sub(dense)})</b> — "
                        f"W{_sub(dense)} is {units}×{inputs} ({units * inputs} weights), b{_sub(dense)} has "
                        f"{units} biases; {escape(act.title)}: <code>{escape(act.formula)}</code></li>")
-            previous = name
+            names[i] = previous = name
+        elif kind.merge:
+            merges += 1
+            name = f"m{_sub(merges)}"
+            out.append(f"<li><b>{name} = {escape(kind.entry.title.lower())}({', '.join(names[j] for j in src)})</b> "
+                       f"(→ {escape(describe_shape(info.output_shape))}): {doc_html(kind.entry.doc)} "
+                       f"<code>{escape(kind.entry.formula)}</code></li>")
+            names[i] = previous = name
         else:
             out.append(f"<li><b>{escape(kind.entry.title)}</b> (→ {escape(describe_shape(info.output_shape))}): "
                        f"{doc_html(kind.entry.doc)} <code>{escape(kind.entry.formula)}</code></li>")

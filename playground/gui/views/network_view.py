@@ -106,7 +106,7 @@ class NetworkView(QWidget):
         layers = project.model.layers
         kinds = [LAYERS[layer.type] for layer in layers]
         dense = [(i, layer.params["units"]) for i, (layer, kind) in enumerate(zip(layers, kinds)) if kind.neurons]
-        flat = all(kind.neurons or kind.keeps_neurons for kind in kinds)
+        flat = project.model.is_chain and all(kind.neurons or kind.keeps_neurons for kind in kinds)
         structure = (tuple(project.data.features), tuple(dense), flat)
         hidden = max(0, len(dense) - 1)
         self.layers_label.setText(f"{hidden} hidden layer{'s' if hidden != 1 else ''}")
@@ -127,9 +127,9 @@ class NetworkView(QWidget):
             widget.setVisible(drawable)
         self.message.setVisible(not drawable)
         if not drawable:
-            self.message.setText("The network view draws networks of dense layers on the 2-D data sets (the "
-                                 "TensorFlow Playground's). For images, sequences and tables see the Layers tab "
-                                 "and the views on the right.")
+            self.message.setText("The network view draws chains of dense layers on the 2-D data sets (the "
+                                 "TensorFlow Playground's). For graphs, images, sequences and tables see the "
+                                 "Layers tab and the views on the right.")
             return
         active = list(project.data.features)
         budgets = self._link_budgets(len(active), [units for _, units in dense])
