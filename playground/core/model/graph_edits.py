@@ -274,6 +274,11 @@ def paste_blocks(project: Project, blocks: Sequence[dict], offset: tuple[float, 
     them follow, a wire from a layer this project has is kept, any other is left unwired."""
     if not blocks:
         raise ValidationError("model.layers", "there is nothing to paste")
+    for k, block in enumerate(blocks):
+        if (not isinstance(block, dict) or not isinstance(block.get("id"), str) or not isinstance(block.get("type"), str)
+                or not isinstance(block.get("inputs", []), list)):
+            raise ValidationError(f"clipboard[{k}]", "is not a block copied from a network (each needs an id, a "
+                                  "type and its inputs)")
 
     def change(graph: _Graph) -> None:
         renamed: dict[str, str] = {}
@@ -292,6 +297,39 @@ def paste_blocks(project: Project, blocks: Sequence[dict], offset: tuple[float, 
             pasted.append(layer)
         graph.layers[len(graph.layers) - 1:len(graph.layers) - 1] = pasted
     return _graph_edit(project, change)
+
+
+def expand_residual(project: Project, index: int) -> Project:
+    """A residual block as the blocks it is made of: dense(hidden, f) → dense(features) → add with
+    its input. The add keeps the block's id, so what took the block takes the sum."""
+    _check_index(project, index)
+    layer = project.model.layers[index]
+    if layer.type != "residual":
+        raise ValidationError(f"model.layers[{index}]", f"is {layer.type}; only a residual block expands")
+    from playground.core.data.sources import data_info
+    from playground.core.model.shapes import analyze_model
+
+    info = analyze_model(project.model, data_info(project.data).input_shape).layers[index]
+    if info.output_shape is None:
+        raise ValidationError(f"model.layers[{index}]", "has no shape yet: fix the network first")
+    state: dict[str, str | None] = {"output": None}
+
+    def change(graph: _Graph) -> None:
+        block = graph.layers[index]
+        inner = new_layer("dense", units=block["hidden"], activation=block["activation"])
+        outer = new_layer("dense", units=info.output_shape[-1], activation="linear")
+        inner["id"], outer["id"] = graph.new_id("dense"), None
+        outer["id"] = graph.new_id("dense", {layer["id"] for layer in graph.layers} | {inner["id"]})
+        graph.fresh.update((inner["id"], outer["id"]))
+        inner["inputs"], outer["inputs"] = list(block["inputs"]), [inner["id"]]
+        total = {"id": block["id"], "type": "add", "inputs": block["inputs"] + [outer["id"]]}
+        if "at" in block:
+            x, y = block["at"]
+            inner["at"], outer["at"], total["at"] = [x, y], [x, y + ROW], [x, y + 2 * ROW]
+        graph.layers[index:index + 1] = [inner, outer, total]
+        if index == len(graph.layers) - 3:
+            state["output"] = block["id"]
+    return _graph_edit(project, change, lambda graph: state["output"])
 
 
 def duplicate_blocks(project: Project, indices: Iterable[int]) -> Project:

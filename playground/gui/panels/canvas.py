@@ -224,10 +224,14 @@ class NetworkEditor(QScrollArea):
     # --------------------------------------------------------------- selection and keys
 
     def select(self, index: int) -> None:
-        self.selected = index
-        self._paint_selection()
+        self.show_selected(index)
         self.setFocus()
         self.selectionChanged.emit(index)
+
+    def show_selected(self, index: int) -> None:
+        """Mark the layer chosen elsewhere (the graph canvas), without taking the focus."""
+        self.selected = index
+        self._paint_selection()
 
     def _paint_selection(self) -> None:
         for card in self.cards:

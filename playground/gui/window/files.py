@@ -87,6 +87,7 @@ class ProjectFiles:
             project = Project.from_dict(raw)
         self.worker.pause()
         self.document.replace(project, None)
+        self.graph_canvas.fit_on_next_show()
 
     def open_dialog(self) -> None:
         start = self.settings.value("files/lastDir", str(Path.home()))
@@ -136,6 +137,7 @@ class ProjectFiles:
             self.worker.pause()
             self._pending_state = state
             self.document.replace(project, document_path, saved=saved)
+            self.graph_canvas.fit_on_next_show()
             if document_path is not None and saved:
                 self._remember(document_path)
         if after is not None:

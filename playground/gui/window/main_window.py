@@ -36,6 +36,7 @@ from playground.gui.preferences import Preferences
 from playground.gui.theme import theme_plots
 from playground.gui.window.editing import ProjectEditing
 from playground.gui.window.experiments import ExperimentsControl
+from playground.gui.window.graph_editing import GraphEditing
 from playground.gui.window.exports import Exports
 from playground.gui.window.files import ProjectFiles, default_project
 from playground.gui.window.menus import Menus
@@ -46,7 +47,7 @@ from playground.gui.controllers.worker import SPEEDS, TrainingWorker
 MIN_DOCK_WIDTH, DOCK_WIDTH = 200, 270
 
 
-class MainWindow(ProjectFiles, ProjectEditing, Exports, ExperimentsControl, Menus, TrainingControls, QMainWindow):
+class MainWindow(ProjectFiles, ProjectEditing, GraphEditing, Exports, ExperimentsControl, Menus, TrainingControls, QMainWindow):
     #: a project file was opened (path, "") or could not be (path, the message); files are read
     #: on a background thread, so this comes after open_project has returned
     projectOpened = Signal(str, str)
@@ -146,6 +147,7 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, ExperimentsControl, Menu
         views.setSizes([430, 300])
         self.left_tabs = QTabWidget(objectName="leftTabs")
         self.left_tabs.addTab(self.network_view, "Network")
+        self.left_tabs.addTab(self._build_graph(), "Graph")
         self.left_tabs.addTab(self.editor, "Layers")
         self.left_tabs.addTab(self.code_view, "Code")
         self.left_tabs.addTab(self.learn_view, "Learn")
@@ -257,11 +259,13 @@ class MainWindow(ProjectFiles, ProjectEditing, Exports, ExperimentsControl, Menu
         self.worker.devicesFound.connect(self.training_panel.set_devices)
         self.worker.configureFailed.connect(self._configure_failed)
         self._connect_experiments()
+        self._connect_graph()
 
     # ================================================================ showing the project
 
     def _show_project(self, project: Project) -> None:
         self.editor.set_project(project, self.analysis)
+        self.graph_canvas.set_project(project, self.analysis)
         self.network_view.set_project(project)
         if self.plot_colours is not None:
             theme_plots(self.network_view, self.plot_colours)  # its labels were drawn again
