@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPainterPath, QPen, QColor, QWheelEvent
 from PySide6.QtWidgets import (QApplication, QGraphicsPathItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
                                QMenu, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
@@ -134,6 +134,16 @@ class GraphView(QGraphicsView):
         if self.canvas.handle_drop(event.mimeData(), self.mapToScene(event.position().toPoint())):
             event.acceptProposedAction()
 
+    def event(self, event) -> bool:
+        # Tab walks the blocks here, not the focus out of the canvas; the canvas's keys (Delete,
+        # Ctrl+D, …) win over the window's shortcuts for the same keys while the canvas has the focus
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            return self.canvas.handle_key(event)
+        if event.type() == QEvent.Type.ShortcutOverride and self.canvas.handles(event):
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if not self.canvas.handle_key(event):
             super().keyPressEvent(event)
@@ -149,10 +159,10 @@ class GraphCanvas(QWidget):
     insertRequested = Signal(str, int, int, float, float)    # kind, on the wire source → target, where
     connectRequested = Signal(int, int)                      # source, target
     disconnectRequested = Signal(int, int)
-    deleteRequested = Signal(list)
-    duplicateRequested = Signal(list)
-    pasteRequested = Signal(list)                            # blocks (graph_edits.copy_blocks)
-    moveRequested = Signal(dict)                             # layer index → (x, y)
+    deleteRequested = Signal(object)
+    duplicateRequested = Signal(object)
+    pasteRequested = Signal(object)                            # blocks (graph_edits.copy_blocks)
+    moveRequested = Signal(object)                             # layer index → (x, y)
     arrangeRequested = Signal()
     expandRequested = Signal(int)                            # a residual block into its blocks
     selectionChanged = Signal(int)
@@ -356,6 +366,13 @@ class GraphCanvas(QWidget):
         except ValueError:
             return
         self.pasteRequested.emit(blocks if isinstance(blocks, list) else [])
+
+    def handles(self, event: QKeyEvent) -> bool:
+        """Whether `event` is one of the canvas's keys (handle_key)."""
+        key, control = event.key(), bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        return (key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up,
+                        Qt.Key.Key_Down) or (control and key == Qt.Key.Key_D)
+                or event.matches(QKeySequence.StandardKey.Copy) or event.matches(QKeySequence.StandardKey.Paste))
 
     def handle_key(self, event: QKeyEvent) -> bool:
         key, chosen = event.key(), self.selected_indices()

@@ -1,0 +1,166 @@
+"""The graph canvas as a person uses it: drop layers from the palette, drag wires between ports,
+move, delete, duplicate, copy and paste, arrange; train and export what was drawn; save, reopen,
+undo and redo it exactly."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+
+from playground.core.io.project import load_project
+from playground.core.model.graph import INPUT_INDEX, sources
+from playground.gui.panels.palette import layer_mime
+from playground.gui.views.graph_items import INPUT_BLOCK, OUTPUT_BLOCK
+from tests.conftest import project_dict
+
+
+@pytest.fixture
+def graph_window(make_window, write_project, qtbot):
+    """A window on a project with nothing but its output layer, the Graph tab shown."""
+    path = write_project(project_dict("spiral", layers=[{"type": "dense", "units": 1, "activation": "tanh"}],
+                                      samples=200, learning_rate=0.03, epochs=0))
+    window = make_window(path)
+    qtbot.waitUntil(lambda: len(window.document.project.model.layers) == 1, timeout=10000)
+    bar = window.left_tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(window.left_tabs.indexOf(window.graph_canvas)).center())
+    qtbot.waitUntil(lambda: window.graph_canvas.view.isVisible())
+    return window
+
+
+def view_point(canvas, scene_point: QPointF):
+    return canvas.view.mapFromScene(scene_point)
+
+
+def drop_on(canvas, kind: str, scene_point: QPointF) -> None:
+    """What Qt delivers when a palette drag of `kind` is released over the canvas at that point."""
+    mime = layer_mime(kind)   # kept alive: the event only points at it
+    event = QDropEvent(QPointF(view_point(canvas, scene_point)), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    canvas.view.dropEvent(event)
+
+
+def wire_middle(canvas, source: int, target: int) -> QPointF:
+    wire = next(w for w in canvas.wires if w.source.index == source and w.target.index == target)
+    return wire.path().pointAtPercent(0.5)
+
+
+def drag(qtbot, canvas, start: QPointF, end: QPointF) -> None:
+    """Press at scene point `start`, move in steps and release at `end`, as a mouse does."""
+    viewport = canvas.view.viewport()
+    a, b = view_point(canvas, start), view_point(canvas, end)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, a)
+    for k in range(1, 6):
+        QTest.mouseMove(viewport, a + (b - a) * k / 5)
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, b)
+
+
+def wire_ports(qtbot, canvas, source: int, target: int) -> None:
+    blocks = canvas.blocks
+    drag(qtbot, canvas, blocks[source].output_port.centre(), blocks[target].input_port.centre())
+
+
+def wiring(window) -> list:
+    return sources(window.document.project.model.layers)
+
+
+def test_build_the_spiral_skip_network_with_the_mouse_train_export_save_reopen_undo_redo(
+        graph_window, make_window, qtbot, tmp_path):
+    window, canvas = graph_window, graph_window.graph_canvas
+    first = window.document.project
+    drop_on(canvas, "dense", wire_middle(canvas, INPUT_BLOCK, 0))          # on the input → output wire
+    drop_on(canvas, "dense", wire_middle(canvas, 0, 1))                    # and on the next wire
+    assert [layer.type for layer in window.document.project.model.layers] == ["dense"] * 3
+    assert window.document.project.model.is_chain
+    drop_on(canvas, "add", wire_middle(canvas, 1, 2))                      # the add takes the second dense
+    wire_ports(qtbot, canvas, 0, 2)                                        # and, dragged, the first
+    assert wiring(window) == [[INPUT_INDEX], [0], [1, 0], [2]]
+    assert [w.shape_text for w in canvas.wires if w.target.index == 2] == ["4", "4"]
+    assert "4 params" not in canvas.blocks[2].detail and canvas.blocks[0].detail == "→ 4 · 12 params"
+    assert window.play_action.isEnabled() and "ready to train" in canvas.status.text()
+
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.epoch >= 5, timeout=30000)
+    qtbot.mouseClick(window.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+    assert "eager" in window.status_labels["path"].text()
+
+    with qtbot.waitSignal(window.worker.exportFinished, timeout=60000):
+        window.export_model("onnx", tmp_path / "skip.onnx")
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(tmp_path / "skip.onnx"), providers=["CPUExecutionProvider"])
+    assert session.run(None, {"input": np.zeros((3, 2), np.float32)})[0].shape == (3, 2)
+
+    path = tmp_path / "skip.json"
+    assert window.save_to(path)
+    again = make_window(path)
+    assert again.document.project == window.document.project
+    assert load_project(path).model.to_dict() == window.document.project.model.to_dict()
+    drawn = window.document.project
+    steps = window.document.undo_stack.count()
+    for _ in range(steps):
+        window.undo_action.trigger()
+    assert window.document.project == first and len(canvas.blocks) == 3
+    for _ in range(steps):
+        window.redo_action.trigger()
+    assert window.document.project == drawn
+
+
+def test_a_mismatched_merge_is_red_with_the_reason_and_training_waits(graph_window, qtbot):
+    window, canvas = graph_window, graph_window.graph_canvas
+    drop_on(canvas, "dense", wire_middle(canvas, INPUT_BLOCK, 0))
+    drop_on(canvas, "dense", wire_middle(canvas, 0, 1))
+    drop_on(canvas, "add", wire_middle(canvas, 1, 2))
+    wire_ports(qtbot, canvas, 0, 2)
+    window.edit_layer(1, "units", 8)
+    fault = canvas.blocks[2].fault
+    assert fault == "add needs equal shapes; dense2 gives 8, dense1 gives 4 — give dense1 8 units or add a dense layer of 8 units after it"
+    assert not window.play_action.isEnabled() and "Training waits" in canvas.status.text()
+    window.undo_action.trigger()
+    assert canvas.blocks[2].fault == "" and window.play_action.isEnabled()
+    # a wire that would make a cycle is refused in words; nothing changes
+    before = window.document.project
+    wire_ports(qtbot, canvas, 2, 0)
+    assert "cycle" in window.banner.text() and window.document.project == before
+
+
+def test_keyboard_delete_duplicate_copy_paste_move_and_tab(graph_window, qtbot):
+    window, canvas = graph_window, graph_window.graph_canvas
+    for _ in range(3):
+        drop_on(canvas, "dense", wire_middle(canvas, INPUT_BLOCK, 0))
+    assert len(window.document.project.model.layers) == 4
+    canvas.view.setFocus()
+    canvas.select(1)
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Tab)
+    assert canvas.selected_indices() == [2] and "Block 3 of 4" in canvas.view.accessibleDescription()
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Delete)                        # the chain closes over it
+    assert len(window.document.project.model.layers) == 3 and window.document.project.model.is_chain
+    canvas.select(0)
+    qtbot.keyClick(canvas.view, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.document.project.model.layers) == 4 and wiring(window)[2] == [INPUT_INDEX]
+    canvas.select(1)
+    qtbot.keyClick(canvas.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(canvas.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert len(window.document.project.model.layers) == 5
+    canvas.select(0)
+    x, y = canvas.blocks[0].pos().x(), canvas.blocks[0].pos().y()
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Right)
+    assert window.document.project.model.layers[0].at == (x + 10, y)
+    assert canvas.blocks[0].pos().x() == x + 10                            # drawn where the file says
+
+
+def test_dragging_a_block_moves_it_as_one_undo_step_and_arrange_lays_it_out(graph_window, qtbot):
+    window, canvas = graph_window, graph_window.graph_canvas
+    drop_on(canvas, "dense", wire_middle(canvas, INPUT_BLOCK, 0))
+    before = canvas.blocks[0].pos()
+    start = canvas.blocks[0].sceneBoundingRect().center() + QPointF(-40, 0)
+    drag(qtbot, canvas, start, start + QPointF(120, 30))
+    at = window.document.project.model.layers[0].at
+    assert at == (before.x() + 120, before.y() + 30) and canvas.blocks[0].pos() == QPointF(*at)   # the redrawn block
+    assert window.document.undo_stack.undoText() == "Move blocks"
+    window.graph_canvas.arrangeRequested.emit()
+    assert window.document.project.model.layers[0].at[1] < window.document.project.model.layers[1].at[1]
+    scale = canvas.view.transform().m11()
+    canvas.view.zoom(0.5)
+    assert canvas.view.transform().m11() == pytest.approx(scale * 0.5)
