@@ -71,6 +71,10 @@ def test_spiral_example_reaches_95_percent(tmp_path):
     ("digits-cnn.json", "test_accuracy", 0.97),
     ("sine-lstm.json", "test_r2", 0.9),
     ("tiny-transformer.json", "test_accuracy", 0.9),
+    pytest.param("digits-resnet.json", "test_accuracy", 0.97, marks=pytest.mark.slow),
+    pytest.param("digits-inception.json", "test_accuracy", 0.97, marks=pytest.mark.slow),
+    ("table-wide-deep.json", "test_accuracy", 0.95),
+    ("spiral-skip.json", "test_accuracy", 0.95),
 ])
 def test_examples_beyond_the_plane_reach_what_the_readme_states(tmp_path, example, metric, goal):
     out = tmp_path / "run"

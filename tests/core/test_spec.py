@@ -156,3 +156,13 @@ def test_the_training_settings_are_described_once():
     assert list(spec.to_dict()) == list(TRAIN_PARAMS)
     assert TrainSpec().loss is not TrainSpec().loss  # a dict default is a fresh one each time
     assert TrainSpec.from_dict(spec.to_dict()) == spec
+
+
+def test_a_relative_data_path_means_the_file_beside_the_project(tmp_path, monkeypatch):
+    table = load_project(EXAMPLES / "table-wide-deep.json")
+    assert table.data.path == str((EXAMPLES.parent / "data" / "breast-cancer.csv").resolve())
+    raw = json.loads((EXAMPLES / "table-wide-deep.json").read_text())
+    raw["data"]["path"] = "elsewhere.csv"   # nothing beside it by that name: kept as written
+    (tmp_path / "p.json").write_text(json.dumps(raw))
+    monkeypatch.chdir(tmp_path)
+    assert load_project(tmp_path / "p.json").data.path == "elsewhere.csv"

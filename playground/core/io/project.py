@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,16 @@ def migrate(raw: Any) -> Any:
 
 
 def load_project(path: str | os.PathLike) -> Project:
-    """Read and validate a project file; raises PlaygroundError (ValidationError) on any problem."""
-    return Project.from_dict(migrate(read_json(path, "project")))
+    """Read and validate a project file; raises PlaygroundError (ValidationError) on any problem.
+    A relative data path that names a file or folder beside the project means that one (an example
+    and its table travel together); any other is kept as written."""
+    project = Project.from_dict(migrate(read_json(path, "project")))
+    data = project.data.path
+    if data and not Path(data).is_absolute():
+        beside = Path(path).parent / data
+        if beside.exists():
+            project = replace(project, data=replace(project.data, path=str(beside.resolve())))
+    return project
 
 
 def save_project(project: Project, path: str | os.PathLike, state: Any = None) -> None:
