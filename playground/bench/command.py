@@ -12,7 +12,8 @@ from playground.core.errors import PlaygroundError
 
 def add_bench_command(sub) -> None:
     bench = sub.add_parser("bench", help="training speed against a bare PyTorch loop")
-    bench.add_argument("--configs", default="a,b,c,digits", help="comma-separated: a, b, c, digits (default all)")
+    bench.add_argument("--configs", default="a,b,c,digits,resnet,skip",
+                       help="comma-separated: a, b, c, digits, and the graphs resnet, skip (default all)")
     bench.add_argument("--seconds", type=float, default=3.0, help="measuring time per loop and config")
     bench.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     bench.add_argument("--json", metavar="PATH", help="also write every figure to this JSON file")
@@ -30,6 +31,8 @@ def add_bench_command(sub) -> None:
     bench.add_argument("--search", type=int, metavar="TRIALS", nargs="?", const=40,
                        help="a TPE search of the spiral against Optuna with a bare PyTorch loop, 2 workers against "
                             "1, a trial's overhead, TPE against random over 5 seeds (default 40 trials)")
+    bench.add_argument("--canvas", type=float, metavar="SECONDS", nargs="?", const=3.0,
+                       help="frames/s of the graph canvas panning and zooming over 200 blocks (default 3 s each)")
     bench.add_argument("--startup", action="store_true",
                        help="seconds from starting 'playground' to its window on screen (median of 5)")
 
@@ -76,6 +79,15 @@ def bench(args: argparse.Namespace) -> int:
         _write_json(args.json, figures)
         return 0
 
+    if args.canvas is not None:
+        if not (math.isfinite(args.canvas) and 0.5 <= args.canvas <= 600):
+            raise PlaygroundError("--canvas must be a number of seconds between 0.5 and 600")
+        from playground.bench.canvas import GOAL_FPS, run_canvas_bench
+
+        figures = run_canvas_bench(args.canvas)
+        _write_json(args.json, figures)
+        return 0 if min(figures["pan_fps"], figures["zoom_fps"]) >= GOAL_FPS else 1
+
     if args.startup:
         from playground.bench.window import startup_seconds
 
@@ -92,9 +104,12 @@ def bench(args: argparse.Namespace) -> int:
         return 0
 
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
-    unknown = [c for c in configs if c not in ("a", "b", "c", "digits")]
+    from playground.bench.speed import CONFIGS
+
+    unknown = [c for c in configs if c not in CONFIGS]
     if unknown or not configs:
-        raise PlaygroundError(f"--configs: unknown configuration {', '.join(unknown) or '(none)'}; use a, b, c, digits")
+        raise PlaygroundError(f"--configs: unknown configuration {', '.join(unknown) or '(none)'}; use "
+                              + ", ".join(CONFIGS))
     if not (math.isfinite(args.seconds) and 0 < args.seconds <= 600):
         raise PlaygroundError("--seconds must be between 0 and 600")
     if args.threads < 1:

@@ -14,7 +14,7 @@ import json
 
 from PySide6.QtCore import QEvent, QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPainterPath, QPen, QColor, QWheelEvent
-from PySide6.QtWidgets import (QApplication, QGraphicsPathItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QApplication, QGraphicsItem, QGraphicsPathItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
                                QMenu, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
 from playground.core.model import graph_edits
@@ -24,11 +24,11 @@ from playground.core.model.registry import LOSSES
 from playground.core.model.shapes import Analysis
 from playground.core.model.spec import Project
 from playground.gui.panels.palette import LAYER_MIME
-from playground.gui.views.graph_items import HEIGHT, INPUT_BLOCK, OUTPUT_BLOCK, WIDTH, Block, Port, Wire
+from playground.gui.views.graph_items import DETAIL, HEIGHT, INPUT_BLOCK, OUTPUT_BLOCK, WIDTH, Block, Port, Wire
 
 BLOCKS_MIME = "application/x-neural-playground-blocks"
 NUDGE = 10.0
-MIN_SCALE, MAX_SCALE = 0.1, 3.0
+MIN_SCALE, MAX_SCALE = 0.02, 3.0
 
 
 def shape_words(shape) -> str:
@@ -60,6 +60,7 @@ class GraphView(QGraphicsView):
         now = self.transform().m11()
         factor = max(MIN_SCALE / now, min(MAX_SCALE / now, factor))
         self.scale(factor, factor)
+        self.canvas.show_detail()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if event.button() == Qt.MouseButton.MiddleButton or (event.button() == Qt.MouseButton.LeftButton
@@ -176,6 +177,7 @@ class GraphCanvas(QWidget):
         self.project: Project | None = None
         self.space_held = False
         self._fit_pending = True
+        self._detailed = True
         self.status = QLabel(objectName="graphStatus")
         self.status.setWordWrap(True)
         bar = QHBoxLayout()
@@ -234,6 +236,8 @@ class GraphCanvas(QWidget):
         for index in chosen:
             if index in self.blocks:
                 self.blocks[index].setSelected(True)
+        self._detailed = True
+        self.show_detail()
         self._show_status(analysis)
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-400, -300, 400, 300))
         if self._fit_pending:
@@ -281,6 +285,22 @@ class GraphCanvas(QWidget):
             text = f"<span style='color:#c62828'>Training waits: {analysis.error}</span>"
         self.status.setText(text)
 
+    def show_detail(self) -> None:
+        """Ports and wire labels only where they can be read and aimed at (graph_items.DETAIL)."""
+        detailed = self.view.transform().m11() >= DETAIL
+        if detailed == self._detailed:
+            return
+        self._detailed = detailed
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing, detailed)
+        cache = QGraphicsItem.CacheMode.DeviceCoordinateCache if detailed else QGraphicsItem.CacheMode.NoCache
+        for block in self.blocks.values():
+            block.setCacheMode(cache)   # far out a block is a plain rectangle: cheaper drawn than cached
+            for port in (block.input_port, block.output_port):
+                if port is not None:
+                    port.setVisible(detailed)
+        for wire in self.wires:
+            wire.label.setVisible(detailed)
+
     def fit(self) -> None:
         """Show the whole graph (no larger than life)."""
         self._fit_pending = not self.isVisible() or self.view.viewport().width() < 50
@@ -289,6 +309,7 @@ class GraphCanvas(QWidget):
         if self.view.transform().m11() > 1.0:
             self.view.resetTransform()
             self.view.centerOn(rect.center())
+        self.show_detail()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsSimpleTextItem, QStyleOptionGraphicsItem
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsSimpleTextItem,
+                               QStyleOptionGraphicsItem)
 
 WIDTH, HEIGHT = 190.0, 52.0
 PORT_RADIUS = 6.0
@@ -16,44 +17,33 @@ INPUT_BLOCK, OUTPUT_BLOCK = -1, -2
 FAULT = QColor("#c62828")
 WARNING = QColor("#ef6c00")
 SELECTED = QColor("#1e88e5")
+PORT_FILL, PORT_HOVER = QColor("#eceff1"), QColor("#90caf9")
+WIRE_PEN, WIRE_SELECTED_PEN = QPen(QColor("#607d8b"), 1.6), QPen(SELECTED, 2.5)
+#: Below this scale (level of detail) blocks are drawn without their text, ports and wire labels.
+DETAIL = 0.45
 GROUP_COLOURS = {"Core": "#e3f2fd", "Regularization": "#f3e5f5", "Normalization": "#e8f5e9",
                  "Convolution": "#fff3e0", "Sequences": "#e0f7fa", "Merge": "#fffde7"}
 
 
-class Port(QGraphicsItem):
-    """A block's input (top) or output (bottom) port; wires start at outputs and end at inputs."""
+class Port(QGraphicsEllipseItem):
+    """A block's input (top) or output (bottom) port; wires start at outputs and end at inputs.
+    Painted by Qt itself (no Python per frame: a big graph stays smooth)."""
 
     def __init__(self, block: "Block", output: bool) -> None:
-        super().__init__(block)
+        super().__init__(-PORT_RADIUS, -PORT_RADIUS, 2 * PORT_RADIUS, 2 * PORT_RADIUS, block)
         self.block, self.output = block, output
         self.setPos(WIDTH / 2, HEIGHT if output else 0.0)
+        self.setPen(QPen(QColor("#455a64"), 1.5))
+        self.setBrush(PORT_FILL)
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("drag to an input port to wire" if output else "drop a wire here")
-        self.hovered = False
-
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
-        r = PORT_RADIUS + 3
-        return QRectF(-r, -r, 2 * r, 2 * r)
-
-    def shape(self) -> QPainterPath:
-        path = QPainterPath()
-        path.addEllipse(self.boundingRect())
-        return path
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#455a64"), 1.5))
-        painter.setBrush(QColor("#90caf9") if self.hovered else QColor("#eceff1"))
-        painter.drawEllipse(QPointF(0, 0), PORT_RADIUS, PORT_RADIUS)
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802
-        self.hovered = True
-        self.update()
+        self.setBrush(PORT_HOVER)
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802
-        self.hovered = False
-        self.update()
+        self.setBrush(PORT_FILL)
 
     def centre(self) -> QPointF:
         return self.scenePos()
@@ -85,7 +75,8 @@ class Block(QGraphicsItem):
         return QRectF(-2, -2, WIDTH + 4, HEIGHT + 4)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        detailed = option.levelOfDetailFromTransform(painter.worldTransform()) >= DETAIL
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, detailed)
         if self.fault:
             pen = QPen(FAULT, 3)
         elif self.isSelected():
@@ -96,6 +87,9 @@ class Block(QGraphicsItem):
             pen = QPen(QColor("#78909c"), 1.2)
         painter.setPen(pen)
         painter.setBrush(QBrush(self.fill))
+        if not detailed:
+            painter.drawRect(QRectF(0, 0, WIDTH, HEIGHT))
+            return  # zoomed far out: text too small to read is not drawn (a big graph stays smooth)
         painter.drawRoundedRect(QRectF(0, 0, WIDTH, HEIGHT), 8, 8)
         painter.setPen(QColor("#212121"))
         bold = QFont(painter.font())
@@ -117,21 +111,23 @@ class Block(QGraphicsItem):
 
 
 class Wire(QGraphicsPathItem):
-    """A wire from `source`'s output port to `target`'s input port, labelled with its shape."""
+    """A wire from `source`'s output port to `target`'s input port, labelled with its shape.
+    Painted by Qt itself; its label is a child item the canvas hides when zoomed far out."""
 
     def __init__(self, source: Block, target: Block, shape: str) -> None:
         super().__init__()
         self.source, self.target = source, target
         self.setZValue(-1)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
-        self.setAcceptHoverEvents(True)
+        self.setPen(WIRE_PEN)
         self.setToolTip(f"{shape or 'no shape yet'} · drop a layer here to insert it; Delete removes the wire")
+        self.shape_text = shape
         self.label = QGraphicsSimpleTextItem(shape, self)
         self.label.setBrush(QColor("#37474f"))
         small = QFont()
         small.setPointSizeF(max(6.0, small.pointSizeF() * 0.85))
         self.label.setFont(small)
-        self.shape_text = shape
+        self._hit = QPainterPath()
         source.wires.append(self)
         target.wires.append(self)
         self.follow()
@@ -147,15 +143,15 @@ class Wire(QGraphicsPathItem):
             side = 0.75 * WIDTH * (1 if end.x() >= start.x() else -1)
         path.cubicTo(start + QPointF(side, bend), end + QPointF(side, -bend), end)
         self.setPath(path)
-        middle = path.pointAtPercent(0.5)
-        self.label.setPos(middle + QPointF(6, -8))
-
-    def shape(self) -> QPainterPath:
+        self.label.setPos(path.pointAtPercent(0.5) + QPointF(6, -8))
         stroker = QPainterPathStroker()
         stroker.setWidth(12)
-        return stroker.createStroke(self.path())
+        self._hit = stroker.createStroke(path)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        colour = SELECTED if self.isSelected() else QColor("#607d8b")
-        self.setPen(QPen(colour, 2.5 if self.isSelected() else 1.6))
-        super().paint(painter, option, widget)
+    def shape(self) -> QPainterPath:
+        return self._hit
+
+    def itemChange(self, change, value):  # noqa: N802
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setPen(WIRE_SELECTED_PEN if value else WIRE_PEN)
+        return super().itemChange(change, value)
