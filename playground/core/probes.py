@@ -283,6 +283,47 @@ class LayerStatistics:
 GRADIENT_SAMPLES = 256
 
 
+@dataclass
+class BlockStatistics:
+    """Per spec layer (a block of the graph canvas): the mean and standard deviation of its output
+    and the root mean square of its parameters' gradients (None: it has none), over (up to)
+    GRADIENT_SAMPLES training samples, in evaluation mode, without changing the model."""
+
+    mean: list[float]
+    std: list[float]
+    gradient_rms: list[float | None]
+
+
+def block_statistics(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor) -> BlockStatistics:
+    """One forward pass with every layer's output kept, one backward pass: BlockStatistics."""
+    layers = layer_modules(model)
+    outputs: list[torch.Tensor | None] = [None] * len(layers)
+    hooks = [layer.register_forward_hook(lambda _m, _i, out, i=i: outputs.__setitem__(i, out.detach()))
+             for i, layer in enumerate(layers)]
+    params = [list(layer.parameters()) for layer in layers]
+    flat = [p for group in params for p in group]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad():
+            loss = loss_fn(model(x[:GRADIENT_SAMPLES]), y[:GRADIENT_SAMPLES])
+            grads = torch.autograd.grad(loss, flat, allow_unused=True) if flat else ()
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    means, stds, rms, k = [], [], [], 0
+    for out, group in zip(outputs, params):
+        values = out.float() if out is not None else torch.zeros(1)
+        means.append(float(values.mean()))
+        stds.append(float(values.std()) if values.numel() > 1 else 0.0)
+        chosen = [g for g in grads[k:k + len(group)] if g is not None]
+        k += len(group)
+        rms.append(float(torch.sqrt(sum((g.float() ** 2).sum() for g in chosen) / sum(g.numel() for g in chosen)))
+                   if chosen else None)
+    return BlockStatistics(means, stds, rms)
+
+
 def layer_statistics(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor) -> LayerStatistics:
     """Weight and gradient histograms of every layer that has a weight matrix or kernel."""
     index = {name: i for i, (name, _) in enumerate(model.named_children())}

@@ -18,6 +18,7 @@ class ViewRequest:
     boundary: bool = True
     network: bool = False
     statistics: bool = False
+    blocks: bool = False                   # the graph canvas: per-block statistics
     confusion: bool = False
     samples: bool = False
     sample: int = 0                        # the test sample whose feature maps are shown
@@ -42,6 +43,7 @@ class TrainingUpdate:
     network: Any = None           # core.probes.NetworkProbe, while the network view is shown
     focus: Any = None             # R×R map of the neuron under the mouse (full resolution)
     statistics: Any = None        # core.probes.LayerStatistics, every STATISTICS_INTERVAL
+    blocks: Any = None            # core.probes.BlockStatistics, as often, while the graph canvas shows
     confusion: Any = None         # classes × classes counts on the test split
     samples: Any = None           # core.probes.SampleProbe (image and table data)
     feature_maps: Any = None      # [(spec layer, C×H×W)] of the chosen test image
@@ -129,7 +131,7 @@ def training_update(trainer, views: ViewRequest, snapshots: list, restarted: boo
         samples_per_second=last.samples_per_second if last else 0.0, device=str(trainer.device),
         path=trainer.path, restarted=restarted, test_accuracy=last.test_accuracy if last else None)
     flat = is_plane(trainer)
-    if views.network and flat:
+    if views.network and flat and trainer.project.model.is_chain:
         update.network = trainer.probe_network()
     if views.focus is not None and flat:
         update.focus = focus_map(trainer, *views.focus)
@@ -137,6 +139,8 @@ def training_update(trainer, views: ViewRequest, snapshots: list, restarted: boo
         return update
     if views.statistics:
         update.statistics = trainer.layer_statistics()
+    if views.blocks:
+        update.blocks = trainer.block_statistics()
     if views.samples and not flat:
         update.samples = trainer.probe_samples()
         if len(trainer.dataset.input_shape) == 3:

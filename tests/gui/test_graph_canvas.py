@@ -164,3 +164,26 @@ def test_dragging_a_block_moves_it_as_one_undo_step_and_arrange_lays_it_out(grap
     scale = canvas.view.transform().m11()
     canvas.view.zoom(0.5)
     assert canvas.view.transform().m11() == pytest.approx(scale * 0.5)
+
+
+def test_while_a_graph_trains_every_block_shows_live_statistics_and_its_maps_on_hover(make_window, qtbot):
+    from tests.conftest import EXAMPLES
+
+    window = make_window(EXAMPLES / "spiral-skip.json")
+    qtbot.waitUntil(lambda: not window.document.project.model.is_chain, timeout=10000)
+    window.left_tabs.setCurrentWidget(window.graph_canvas)
+    canvas = window.graph_canvas
+    assert "Graph tab" in window.network_view.message.text()
+    window.toggle_play()
+    qtbot.waitUntil(lambda: canvas.blocks[3].statistics.startswith("μ "), timeout=30000)
+    assert "∇" in canvas.blocks[0].statistics and "∇" not in canvas.blocks[3].statistics   # the add has no weights
+    window.toggle_play()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10000)
+    block = canvas.blocks[1]
+    assert block.channels == 8
+    canvas.view.centerOn(block)
+    right_end = block.mapToScene(QPointF(block.boundingRect().width() - 8, 20))
+    QTest.mouseMove(canvas.view.viewport(), view_point(canvas, right_end))
+    qtbot.waitUntil(lambda: "showing <b>channel 8 of h2 (dense)</b>" in window.boundary.legend.text(), timeout=10000)
+    QTest.mouseMove(canvas.view.viewport(), view_point(canvas, block.mapToScene(QPointF(4, 20))))
+    qtbot.waitUntil(lambda: "channel 1 of h2" in window.boundary.legend.text(), timeout=10000)

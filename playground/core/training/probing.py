@@ -51,6 +51,9 @@ class ProbingMixin:
     def layer_statistics(self) -> probes.LayerStatistics:
         return probes.layer_statistics(self.model, self.loss_fn, self.x_train, self.y_train)
 
+    def block_statistics(self) -> probes.BlockStatistics:
+        return probes.block_statistics(self.model, self.loss_fn, self.x_train, self.y_train)
+
     def set_parameter(self, layer: int, name: str, index: tuple[int, ...], value: float) -> None:
         """Set one weight or bias of dense layer `layer` (call between steps, on the training
         thread). The edit is also kept as the last good weights."""

@@ -167,6 +167,8 @@ class GraphCanvas(QWidget):
     arrangeRequested = Signal()
     expandRequested = Signal(int)                            # a residual block into its blocks
     selectionChanged = Signal(int)
+    channelHovered = Signal(int, int)                        # layer, output channel under the mouse
+    hoverEnded = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,6 +227,12 @@ class GraphCanvas(QWidget):
                           fault.message if fault else "", warnings.get(f"model.layers[{i}]", ""),
                           accessible=f"Block {i + 1} of {len(layers)}, {name}: {kind.summary(layer.params)}, {detail}")
             block.setPos(*(layer.at if layer.at is not None else placed[i]))
+            if project.data.kind == "plane" and out is not None and len(out) == 1:
+                block.channels = out[0]
+                block.on_hover = lambda unit, i=i: (self.hoverEnded.emit() if unit is None
+                                                   else self.channelHovered.emit(i, unit))
+                block.setToolTip(block.toolTip() + "\nmove the mouse along the block: the boundary view shows "
+                                 "each output channel's map over the plane")
             self.scene.addItem(block)
             self.blocks[i] = block
         self._add_ends(project, analysis)
@@ -242,6 +250,14 @@ class GraphCanvas(QWidget):
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-400, -300, 400, 300))
         if self._fit_pending:
             self.fit()
+
+    def set_statistics(self, statistics) -> None:
+        """Live per-block figures while training (core.probes.BlockStatistics)."""
+        for i, block in self.blocks.items():
+            if 0 <= i < len(statistics.mean):
+                rms = statistics.gradient_rms[i]
+                block.set_statistics(f"μ {statistics.mean[i]:.2g}  σ {statistics.std[i]:.2g}"
+                                     + (f"  ∇ {rms:.1g}" if rms is not None else ""))
 
     def _add_ends(self, project: Project, analysis: Analysis) -> None:
         layers = project.model.layers

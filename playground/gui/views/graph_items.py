@@ -10,7 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainte
 from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsPathItem, QGraphicsSimpleTextItem,
                                QStyleOptionGraphicsItem)
 
-WIDTH, HEIGHT = 190.0, 52.0
+WIDTH, HEIGHT = 190.0, 62.0
 PORT_RADIUS = 6.0
 #: Block index of the data input and of the output (layers are 0…n−1), as in core.model.graph.
 INPUT_BLOCK, OUTPUT_BLOCK = -1, -2
@@ -70,6 +70,31 @@ class Block(QGraphicsItem):
         self.wires: list[Wire] = []
         tips = [accessible or title] + ([f"⚠ {fault}"] if fault else []) + ([warning] if warning else [])
         self.setToolTip("\n".join(tips))
+        self.statistics = ""     # live while training: output mean and spread, gradient size
+        #: Output channels whose maps the boundary view can show (flat outputs on the plane), and
+        #: what to call with the channel under the mouse (None when the mouse leaves).
+        self.channels = 0
+        self.on_hover = None
+        self.setAcceptHoverEvents(True)
+
+    def set_statistics(self, text: str) -> None:
+        if text != self.statistics:
+            self.statistics = text
+            self.update()
+
+    def channel_at(self, x: float) -> int:
+        """The channel whose map the mouse at x (item coordinates) asks for: left to right."""
+        return max(0, min(self.channels - 1, int(x / WIDTH * self.channels)))
+
+    def hoverMoveEvent(self, event) -> None:  # noqa: N802
+        if self.channels and self.on_hover is not None:
+            self.on_hover(self.channel_at(event.pos().x()))
+        super().hoverMoveEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:  # noqa: N802
+        if self.channels and self.on_hover is not None:
+            self.on_hover(None)
+        super().hoverLeaveEvent(event)
 
     def boundingRect(self) -> QRectF:  # noqa: N802
         return QRectF(-2, -2, WIDTH + 4, HEIGHT + 4)
@@ -100,8 +125,13 @@ class Block(QGraphicsItem):
         painter.setFont(QFont(widget.font() if widget is not None else painter.font()))
         painter.setPen(FAULT if self.fault else QColor("#546e7a"))
         text = self.fault or self.detail
-        painter.drawText(QRectF(8, 26, WIDTH - 16, 20), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        painter.drawText(QRectF(8, 24, WIDTH - 16, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(WIDTH - 16)))
+        if self.statistics:
+            painter.setPen(QColor("#1565c0"))
+            painter.drawText(QRectF(8, 41, WIDTH - 16, 18), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             painter.fontMetrics().elidedText(self.statistics, Qt.TextElideMode.ElideRight,
+                                                              int(WIDTH - 16)))
 
     def itemChange(self, change, value):  # noqa: N802
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
@@ -138,10 +168,11 @@ class Wire(QGraphicsPathItem):
         path = QPainterPath(start)
         bend = max(30.0, abs(end.y() - start.y()) / 2)
         # a wire that skips rows bows out to the side, clear of the blocks between
-        side = 0.0
         if end.y() - start.y() > 2.2 * HEIGHT and abs(end.x() - start.x()) < WIDTH:
-            side = 0.75 * WIDTH * (1 if end.x() >= start.x() else -1)
-        path.cubicTo(start + QPointF(side, bend), end + QPointF(side, -bend), end)
+            side = 0.95 * WIDTH * (1 if end.x() >= start.x() else -1)
+            path.cubicTo(start + QPointF(side, 24), end + QPointF(side, -24), end)
+        else:
+            path.cubicTo(start + QPointF(0, bend), end + QPointF(0, -bend), end)
         self.setPath(path)
         self.label.setPos(path.pointAtPercent(0.5) + QPointF(6, -8))
         stroker = QPainterPathStroker()

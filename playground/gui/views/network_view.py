@@ -120,16 +120,17 @@ class NetworkView(QWidget):
         self._weights, self._bias_values = {}, {}
         self._all_links = []
         self.sample_label.setText("")
-        self.dense_layers = [i for i, _ in dense]
         drawable = flat and bool(dense)
+        self.dense_layers = [i for i, _ in dense] if drawable else []   # a probe of anything else is not drawn
         for widget in (self.view, self.selection_label, self.value_edit, self.apply_button, self.add_layer,
                        self.remove_layer, self.layers_label):
             widget.setVisible(drawable)
         self.message.setVisible(not drawable)
         if not drawable:
             self.message.setText("The network view draws chains of dense layers on the 2-D data sets (the "
-                                 "TensorFlow Playground's). For graphs, images, sequences and tables see the "
-                                 "Layers tab and the views on the right.")
+                                 "TensorFlow Playground's). A graph is drawn on the Graph tab, with live statistics on "
+                                 "every block and, on the plane, each block's maps as the mouse moves along it. For "
+                                 "images, sequences and tables see the views on the right.")
             return
         active = list(project.data.features)
         budgets = self._link_budgets(len(active), [units for _, units in dense])

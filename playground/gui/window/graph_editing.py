@@ -40,6 +40,8 @@ class GraphEditing:
         canvas.expandRequested.connect(
             lambda index: self.apply(lambda p: graph_edits.expand_residual(p, index), "Expand residual block"))
         canvas.selectionChanged.connect(self._graph_selection_changed)
+        canvas.channelHovered.connect(self._neuron_hovered)
+        canvas.hoverEnded.connect(self._hover_ended)
 
     @Slot(str, float, float)
     def add_block(self, kind: str, x: float, y: float) -> None:

@@ -27,6 +27,7 @@ class TrainingControls:
             return ViewRequest(boundary=False)
         lower = self.lower_tabs.currentWidget()
         return ViewRequest(network=self.left_tabs.currentWidget() is self.network_view,
+                           blocks=self.left_tabs.currentWidget() is self.graph_canvas,
                            statistics=lower is self.histogram_view, confusion=lower is self.confusion_view,
                            samples=self.data_views.currentWidget() is self.sample_view,
                            sample=self.sample_view.chosen, axes=self.boundary.axes, focus=focus)
@@ -52,6 +53,9 @@ class TrainingControls:
     def _neuron_title(self, layer: int, unit: int) -> str:
         if layer < 0:
             return f"input feature {self.document.project.data.features[unit]}"
+        layers = self.document.project.model.layers
+        if not self.document.project.model.is_chain and 0 <= layer < len(layers):
+            return f"channel {unit + 1} of {layers[layer].id or f'layer {layer + 1}'} ({layers[layer].type})"
         dense = edits.dense_layers(self.document.project)
         where = "the output" if dense and layer == dense[-1] else f"layer {layer + 1}"
         return f"neuron {unit + 1} of {where}"
@@ -105,6 +109,8 @@ class TrainingControls:
             self.confusion_view.set_matrix(update.confusion)
         if update.statistics is not None:
             self.histogram_view.add(update.epoch, update.statistics)
+        if update.blocks is not None:
+            self.graph_canvas.set_statistics(update.blocks)
         if update.samples is not None:
             self.sample_view.set_samples(update.samples)
         if update.attention:
