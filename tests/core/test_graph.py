@@ -197,3 +197,12 @@ def test_a_graph_run_folder_loads_back_with_its_weights(trained_graph, tmp_path)
     loaded = load_run(folder)
     x = torch.as_tensor(trained_graph.dataset.x_test[:5])
     assert torch.allclose(loaded.model.eval()(x), trained_graph.model.eval()(x), atol=1e-6)
+    # and served: a Triton repository of the graph, whose model answers as the trained one does
+    from playground.serving.source import served_model
+    from playground.serving.triton import write_repository
+
+    served = served_model(folder, tmp_path / "exports", name="graph")
+    files = write_repository(served, tmp_path / "repository")
+    assert {f.name for f in files} >= {"config.pbtxt", "model.onnx"}
+    probabilities = served.run(trained_graph.dataset.raw_test()[:5])
+    assert probabilities.shape == (5, 10) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5)

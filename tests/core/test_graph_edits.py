@@ -80,3 +80,36 @@ def test_the_layout_puts_each_block_below_its_inputs_and_branches_side_by_side()
     assert at[0][1] < at[1][1] < at[2][1] < at[3][1]
     arranged = g.arrange(p)
     assert all(layer.at is not None for layer in arranged.model.layers)
+
+
+def test_a_residual_block_expands_into_the_blocks_it_is_made_of_and_computes_the_same():
+    import torch
+
+    from playground.core.model.build import build_model
+
+    p = Project.from_dict(project_dict("spiral", layers=[{"type": "dense", "units": 6, "activation": "tanh"},
+                                                         {"type": "residual", "hidden": 5, "activation": "tanh"},
+                                                         {"type": "dense", "units": 1, "activation": "tanh"}]))
+    expanded = g.expand_residual(p, 1)
+    assert [layer.type for layer in expanded.model.layers] == ["dense", "dense", "dense", "add", "dense"]
+    assert [layer.params.get("units") for layer in expanded.model.layers[1:3]] == [5, 6]
+    assert analyze(expanded).ok and analyze(expanded).total_params == analyze(p).total_params
+    before, after = build_model(p.model, (2,), seed=0), build_model(expanded.model, (2,), seed=0)
+    residual = before[1][0].inner                       # copy the block's weights into its expansion
+    with torch.no_grad():
+        after.load_state_dict({"dense1.0.weight": before[0][0].weight, "dense1.0.bias": before[0][0].bias,
+                               "layer2.0.weight": residual[0].weight, "layer2.0.bias": residual[0].bias,
+                               "dense4.0.weight": residual[2].weight, "dense4.0.bias": residual[2].bias,
+                               "layer5.0.weight": before[2][0].weight, "layer5.0.bias": before[2][0].bias})
+    x = torch.randn(9, 2)
+    assert torch.allclose(before(x), after(x), atol=1e-6)
+    with pytest.raises(ValidationError, match="only a residual block expands"):
+        g.expand_residual(p, 0)
+
+
+def test_a_pasted_clipboard_that_is_not_blocks_is_refused_in_words():
+    for junk in ([1, 2], [{"type": "dense"}], [{"id": "a", "type": "dense", "inputs": "x"}]):
+        with pytest.raises(ValidationError, match="not a block copied"):
+            g.paste_blocks(chain(4, 1), junk)
+    with pytest.raises(ValidationError):
+        g.paste_blocks(chain(4, 1), [{"id": "a", "type": "no_such_layer"}])

@@ -187,3 +187,103 @@ def test_while_a_graph_trains_every_block_shows_live_statistics_and_its_maps_on_
     qtbot.waitUntil(lambda: "showing <b>channel 8 of h2 (dense)</b>" in window.boundary.legend.text(), timeout=10000)
     QTest.mouseMove(canvas.view.viewport(), view_point(canvas, block.mapToScene(QPointF(4, 20))))
     qtbot.waitUntil(lambda: "channel 1 of h2" in window.boundary.legend.text(), timeout=10000)
+
+
+def find(window, test) -> int:
+    """The index of the one layer for which test(index, layer) holds."""
+    found = [i for i, layer in enumerate(window.document.project.model.layers) if test(i, layer)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def click_block(qtbot, canvas, index: int) -> None:
+    canvas.view.centerOn(canvas.blocks[index])
+    centre = canvas.blocks[index].mapToScene(QPointF(40, 12))
+    QTest.mouseClick(canvas.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     view_point(canvas, centre))
+    assert canvas.selected_indices() == [index]
+
+
+def type_setting(qtbot, window, index: int, name: str, value) -> None:
+    """Choose the block on the canvas and type the value into the layer settings, as a person does."""
+    click_block(qtbot, window.graph_canvas, index)
+    qtbot.waitUntil(lambda: window.inspector.index == index)
+    field = window.inspector.form.widget(name)
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClicks(field, str(value))
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert window.document.project.model.layers[index].params[name] == value
+
+
+def drop_unwired(canvas, kind: str) -> None:
+    """A drop on empty canvas, to the right of everything."""
+    right = canvas.scene.itemsBoundingRect().right() + 150
+    drop_on(canvas, kind, QPointF(right, canvas.scene.itemsBoundingRect().center().y()))
+
+
+def train_one_epoch_and_export(window, qtbot, path) -> None:
+    import onnxruntime
+
+    assert window.play_action.isEnabled(), window.graph_canvas.status.text()
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.epoch >= 1, timeout=60000)
+    with qtbot.waitSignal(window.worker.exportFinished, timeout=120000):
+        window.export_model("onnx", path)
+    assert onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_inputs()
+
+
+@pytest.mark.slow
+def test_build_the_inception_example_with_the_mouse_train_and_export(make_window, write_project, qtbot, tmp_path):
+    raw = project_dict(layers=[{"type": "dense", "units": 10, "activation": "linear"}], loss="cross_entropy",
+                       optimizer="adam", learning_rate=0.01, batch_size=32)
+    raw["data"] = {"dataset": "digits", "samples": 300, "train_fraction": 0.8, "seed": 1}
+    window = make_window(write_project(raw))
+    qtbot.waitUntil(lambda: window.document.project.data.dataset == "digits", timeout=10000)
+    window.left_tabs.setCurrentWidget(window.graph_canvas)
+    canvas = window.graph_canvas
+    conv = lambda i, layer: layer.type == "conv2d"   # noqa: E731
+    drop_on(canvas, "conv2d", wire_middle(canvas, INPUT_BLOCK, 0))                    # the stem
+    type_setting(qtbot, window, 0, "filters", 16)
+    drop_on(canvas, "conv2d", wire_middle(canvas, 0, 1))                              # the 1×1 branch
+    type_setting(qtbot, window, 1, "kernel", 1)
+    drop_on(canvas, "concatenate", wire_middle(canvas, 1, 2))
+    for kernel in (3, 5):                                                             # two more branches
+        drop_unwired(canvas, "conv2d")
+        branch = find(window, lambda i, layer: conv(i, layer) and layer.inputs == [])
+        type_setting(qtbot, window, branch, "kernel", kernel) if kernel != 3 else None
+        wire_ports(qtbot, canvas, 0, branch)
+        branch = find(window, lambda i, layer: conv(i, layer) and layer.params["kernel"] == kernel)
+        wire_ports(qtbot, canvas, branch, find(window, lambda i, layer: layer.type == "concatenate"))
+    joined = find(window, lambda i, layer: layer.type == "concatenate")
+    drop_on(canvas, "global_avg_pool", wire_middle(canvas, joined, joined + 1))
+    layers = window.document.project.model.layers
+    assert [layer.type for layer in layers] == ["conv2d"] * 4 + ["concatenate", "global_avg_pool", "dense"]
+    assert len(wiring(window)[4]) == 3 and sorted(layer.params["kernel"] for layer in layers[1:4]) == [1, 3, 5]
+    assert canvas.blocks[4].detail.startswith("→ 24×8×8")                            # 8 + 8 + 8 channels
+    train_one_epoch_and_export(window, qtbot, tmp_path / "inception.onnx")
+
+
+def test_build_the_wide_and_deep_example_with_the_mouse_train_and_export(make_window, write_project, qtbot, tmp_path):
+    from tests.conftest import EXAMPLES
+
+    raw = project_dict(layers=[{"type": "dense", "units": 2, "activation": "linear"}], loss="cross_entropy",
+                       optimizer="adam", learning_rate=0.003, batch_size=32)
+    raw["data"] = {"dataset": "csv", "path": str(EXAMPLES.parent / "data" / "breast-cancer.csv"), "target": "diagnosis",
+                   "train_fraction": 0.8, "seed": 1}
+    window = make_window(write_project(raw))
+    window.left_tabs.setCurrentWidget(window.graph_canvas)
+    canvas = window.graph_canvas
+    qtbot.waitUntil(lambda: "ready to train" in canvas.status.text(), timeout=20000)
+    drop_on(canvas, "dense", wire_middle(canvas, INPUT_BLOCK, 0))                     # the wide branch
+    type_setting(qtbot, window, 0, "units", 2)
+    drop_on(canvas, "concatenate", wire_middle(canvas, 0, 1))
+    drop_unwired(canvas, "dense")                                                     # the deep branch
+    deep = find(window, lambda i, layer: layer.inputs == [])
+    wire_ports(qtbot, canvas, INPUT_BLOCK, deep)
+    type_setting(qtbot, window, find(window, lambda i, layer: layer.inputs == ["input"]), "units", 16)
+    wire_ports(qtbot, canvas, find(window, lambda i, layer: layer.params.get("units") == 16),
+               find(window, lambda i, layer: layer.type == "concatenate"))
+    joined = find(window, lambda i, layer: layer.type == "concatenate")
+    assert canvas.blocks[joined].detail == "→ 18"
+    train_one_epoch_and_export(window, qtbot, tmp_path / "wide-deep.onnx")

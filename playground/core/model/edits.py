@@ -10,21 +10,14 @@ carries the seed (and, between plane data sets, the noise, the split and the fea
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from typing import Any
 
 from playground.core.errors import ValidationError
 from playground.core.model.layers import LAYERS
 from playground.core.model.registry import DATASETS, FEATURES
 from playground.core.model.spec import LayerSpec, Project
 
-#: What a dense layer added from the palette or the network view starts as.
-NEW_DENSE = {"units": 4, "activation": "tanh"}
-
-
-def _edited(project: Project, mutate: Callable[[dict], None]) -> Project:
-    raw = project.to_dict()
-    mutate(raw)
-    return Project.from_dict(raw)
+from playground.core.model.graph_edits import NEW_DENSE, delete_blocks, duplicate_blocks, edited as _edited
 
 
 def _layer_index(project: Project, index: int, path: str = "model.layers") -> int:
@@ -62,8 +55,6 @@ def delete_layer(project: Project, index: int) -> Project:
     if len(project.model.layers) <= 1:
         raise ValidationError("model.layers", "the network needs at least its output layer")
     if not project.model.is_chain:
-        from playground.core.model.graph_edits import delete_blocks
-
         return delete_blocks(project, [index])
     return _edited(project, lambda raw: raw["model"]["layers"].pop(index))
 
@@ -72,8 +63,6 @@ def duplicate_layer(project: Project, index: int) -> Project:
     """A copy of the index-th layer right after it (in a graph: beside it, on the same inputs)."""
     _layer_index(project, index)
     if not project.model.is_chain:
-        from playground.core.model.graph_edits import duplicate_blocks
-
         return duplicate_blocks(project, [index])
     return _edited(project, lambda raw: raw["model"]["layers"].insert(index + 1,
                                                                        copy.deepcopy(raw["model"]["layers"][index])))

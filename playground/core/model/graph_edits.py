@@ -1,6 +1,6 @@
 """Edits of a network as a graph (the canvas's): add a block, wire and unwire, insert on a wire,
 delete (wires reconnect across a deleted chain block), duplicate and paste a sub-graph, move,
-arrange. Pure functions Project → Project, validated, as edits.py.
+arrange. Pure functions Project → Project, validated, as edits.py (which builds on these).
 
 Each edit makes every wire explicit (every layer named, every input listed), changes the graph,
 puts the layers back in an order that computes (inputs first, the output last, otherwise as they
@@ -12,18 +12,26 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from playground.core.errors import ValidationError
-from playground.core.model.edits import NEW_DENSE, _edited
 from playground.core.model.graph import INPUT, INPUT_INDEX
 from playground.core.model.layers import LAYERS
 from playground.core.model.spec import LayerSpec, Project
 
+#: What a dense layer added from the palette, the network view or the canvas starts as.
+NEW_DENSE = {"units": 4, "activation": "tanh"}
 #: Grid of the automatic layout: rows (one per depth) and columns, in scene units.
 ROW, COLUMN = 96.0, 200.0
 #: Key of a wire's source that is the model's input (as graph.INPUT_INDEX).
 Wire = tuple[int, int]
+
+
+def edited(project: Project, mutate: Callable[[dict], None]) -> Project:
+    """The project after `mutate(its dict form)`, validated as a file is."""
+    raw = project.to_dict()
+    mutate(raw)
+    return Project.from_dict(raw)
 
 
 class _Graph:
@@ -115,7 +123,7 @@ def _graph_edit(project: Project, change, output_of=None) -> Project:
         if not graph.layers:
             raise ValidationError("model.layers", "the network needs at least its output layer")
         raw["model"]["layers"] = graph.written(output_of(graph) if output_of else None)
-    return _edited(project, mutate)
+    return edited(project, mutate)
 
 
 def _check_index(project: Project, index: int, allow_input: bool = False) -> None:
@@ -345,7 +353,7 @@ def place_blocks(project: Project, positions: dict[int, tuple[float, float]]) ->
     def mutate(raw: dict) -> None:
         for i, (x, y) in positions.items():
             raw["model"]["layers"][i]["at"] = [round(float(x), 1), round(float(y), 1)]
-    return _edited(project, mutate)
+    return edited(project, mutate)
 
 
 def layout(project: Project) -> dict[int, tuple[float, float]]:

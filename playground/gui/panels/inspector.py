@@ -41,7 +41,8 @@ class Inspector(QWidget):
             self.heading.setText("<i>Select a layer in the network to edit it.</i>")
             return
         entry = LAYERS[layer.type].entry
-        self.heading.setText(f"<b>{index + 1}. {entry.title}</b><br><span style='color:gray'>{entry.doc}</span>"
+        name = f"{layer.id} · " if layer.id else ""
+        self.heading.setText(f"<b>{index + 1}. {name}{entry.title}</b><br><span style='color:gray'>{entry.doc}</span>"
                              f"<br><code>{entry.formula}</code>")
         if layer.type != self._kind or self.form is None:
             form = ParamForm(entry.params)
