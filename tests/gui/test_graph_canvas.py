@@ -238,7 +238,8 @@ def test_build_the_inception_example_with_the_mouse_train_and_export(make_window
     raw = project_dict(layers=[{"type": "dense", "units": 10, "activation": "linear"}], loss="cross_entropy",
                        optimizer="adam", learning_rate=0.01, batch_size=32)
     raw["data"] = {"dataset": "digits", "samples": 300, "train_fraction": 0.8, "seed": 1}
-    window = make_window(write_project(raw))
+    window = make_window()
+    window.new_project(write_project(raw))   # a project with nothing but its output layer
     qtbot.waitUntil(lambda: window.document.project.data.dataset == "digits", timeout=10000)
     window.left_tabs.setCurrentWidget(window.graph_canvas)
     canvas = window.graph_canvas
@@ -251,9 +252,11 @@ def test_build_the_inception_example_with_the_mouse_train_and_export(make_window
     for kernel in (3, 5):                                                             # two more branches
         drop_unwired(canvas, "conv2d")
         branch = find(window, lambda i, layer: conv(i, layer) and layer.inputs == [])
-        type_setting(qtbot, window, branch, "kernel", kernel) if kernel != 3 else None
+        if kernel != 3:
+            type_setting(qtbot, window, branch, "kernel", kernel)
         wire_ports(qtbot, canvas, 0, branch)
-        branch = find(window, lambda i, layer: conv(i, layer) and layer.params["kernel"] == kernel)
+        branch = find(window, lambda i, layer: conv(i, layer) and layer.params["kernel"] == kernel
+                      and layer.params["filters"] == 8)              # the stem has 16
         wire_ports(qtbot, canvas, branch, find(window, lambda i, layer: layer.type == "concatenate"))
     joined = find(window, lambda i, layer: layer.type == "concatenate")
     drop_on(canvas, "global_avg_pool", wire_middle(canvas, joined, joined + 1))
@@ -271,10 +274,11 @@ def test_build_the_wide_and_deep_example_with_the_mouse_train_and_export(make_wi
                        optimizer="adam", learning_rate=0.003, batch_size=32)
     raw["data"] = {"dataset": "csv", "path": str(EXAMPLES.parent / "data" / "breast-cancer.csv"), "target": "diagnosis",
                    "train_fraction": 0.8, "seed": 1}
-    window = make_window(write_project(raw))
+    window = make_window()
+    window.new_project(write_project(raw))
     window.left_tabs.setCurrentWidget(window.graph_canvas)
     canvas = window.graph_canvas
-    qtbot.waitUntil(lambda: "ready to train" in canvas.status.text(), timeout=20000)
+    qtbot.waitUntil(lambda: "ready to train" in canvas.status.text(), timeout=30000)
     drop_on(canvas, "dense", wire_middle(canvas, INPUT_BLOCK, 0))                     # the wide branch
     type_setting(qtbot, window, 0, "units", 2)
     drop_on(canvas, "concatenate", wire_middle(canvas, 0, 1))

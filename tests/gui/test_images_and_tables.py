@@ -17,6 +17,9 @@ def pick(combo, data) -> None:
 
 
 def test_build_a_cnn_on_digits_by_drag_and_drop_and_watch_predictions(window, qtbot):
+    from playground.core.data.sources import forget_read_files
+
+    forget_read_files()   # another test in this process may have read the digits already
     pick(window.data_panel.dataset, "digits")
     assert window.document.project.data.dataset == "digits"
     # the training thread reads the file; meanwhile the input says so and training is off

@@ -72,6 +72,12 @@ def _cached(kind: str, path: str, load: Callable[[Path], Any], reads_file: bool 
     return value
 
 
+def forget_read_files() -> None:
+    """Drop every file kept in memory (the next use reads it again)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
 def load_images(spec: DataSpec):
     from playground.core.data import images
 
