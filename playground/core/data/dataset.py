@@ -132,6 +132,12 @@ def _table(spec: DataSpec) -> Dataset:
     from playground.core.data.sources import load_table
 
     encoded = load_table(spec)
+    if spec.dataset == "arrays":   # as given: the training rows, then the validation rows (or none)
+        n = encoded.train_rows
+        x_train, y_train = encoded.x[:n], encoded.y[:n]
+        x_test, y_test = (encoded.x[n:], encoded.y[n:]) if encoded.has_validation else (x_train, y_train)
+        return Dataset(spec, None, None, x_train, x_test, y_train, y_test, len(encoded.classes),
+                       tuple(encoded.classes), tuple(encoded.feature_names))
     x_train, y_train, x_test, y_test = _split(spec, encoded.x, encoded.y)
     numeric = encoded.numeric
     mean = np.where(numeric, x_train.mean(axis=0), 0.0)

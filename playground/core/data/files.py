@@ -93,9 +93,11 @@ def read_idx(path: str | os.PathLike, budget: int | None = None) -> np.ndarray:
     return array.astype(dtype.newbyteorder("="))
 
 
-def read_npz(path: str | os.PathLike, keys: tuple[str, ...], budget: int | None = None) -> dict[str, np.ndarray]:
-    """The arrays `keys` of an `.npz` archive, each checked (shape, dtype, decoded size against
-    `budget`, default the data budget) before it is decompressed."""
+def read_npz(path: str | os.PathLike, keys: tuple[str, ...], budget: int | None = None,
+             optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The arrays `keys` (and those of `optional` it has) of an `.npz` archive, each checked
+    (shape, dtype, decoded size against `budget`, default the data budget) before it is
+    decompressed."""
     path = Path(path)
     name = _name(path)
     budget = data_budget_bytes() if budget is None else budget
@@ -108,10 +110,11 @@ def read_npz(path: str | os.PathLike, keys: tuple[str, ...], budget: int | None 
         refuse_pickle(head, name)
         if head != _ZIP_MAGIC:
             raise PlaygroundError(f"{name}: not an .npz archive (it does not start like a zip file)")
-        return _npz_arrays(raw, name, keys, budget)
+        return _npz_arrays(raw, name, keys, budget, optional)
 
 
-def _npz_arrays(raw, name: str, keys: tuple[str, ...], budget: int) -> dict[str, np.ndarray]:
+def _npz_arrays(raw, name: str, keys: tuple[str, ...], budget: int,
+                optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     total = 0
     try:
@@ -121,6 +124,7 @@ def _npz_arrays(raw, name: str, keys: tuple[str, ...], budget: int) -> dict[str,
             if missing:
                 raise PlaygroundError(f"{name}: has no array {', '.join(missing)} (it has "
                                       f"{', '.join(sorted(members)) or 'none'})")
+            keys = tuple(keys) + tuple(k for k in optional if k in members)
             for key in keys:
                 with archive.open(members[key]) as member:
                     shape, dtype = _npy_header(member, f"{name}[{key}]")

@@ -93,6 +93,10 @@ def load_images(spec: DataSpec):
 def load_table(spec: DataSpec):
     from playground.core.data import table
 
+    if spec.dataset == "arrays":
+        from playground.core.data.arrays import load_arrays
+
+        return _cached(f"arrays:{spec.task}", spec.path, lambda path: load_arrays(path, spec.task))
     # keyed by the file's identity like the raw table, so an edited file is never matched to old columns
     return _cached(f"encoded:{spec.target}:{spec.columns}:{spec.task}", spec.path,
                    lambda path: table.encode(_cached("csv", str(path), table.read_csv), spec.target,

@@ -190,8 +190,8 @@ def plan(project: Project, device: torch.device, encoding: str, activation: str)
     spec = project.training
     if device.type != "cpu":
         return FastPlan(f"runs on the CPU only (this trains on {device})")
-    if project.data.kind != "plane":
-        return FastPlan("handles the 2-D data sets only")
+    if project.data.kind not in ("plane", "table"):
+        return FastPlan("handles the 2-D data sets and tables of numbers only")
     if not project.model.is_chain:
         return FastPlan("handles chains of layers only (this network branches or merges)")
     acts = []

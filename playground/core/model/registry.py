@@ -227,6 +227,10 @@ DATASETS: dict[str, Entry] = {e.name: e for e in [
     Entry("chars", "Next character", "Windows of a short text as token ids; predict the next character.",
           "y = c_{T+1}", extra={"kind": "sequence", "task": "classification", "classes": 0,
                                 "samples": 2000, "steps": 16}),
+    Entry("arrays", "Numpy arrays", "Your own numbers from Python (the Keras-style API saves them): an .npz "
+          "with x_train (rows × features), y_train and optionally x_val, y_val; used as given.",
+          "x = x_train, validation = x_val", extra={"kind": "table", "task": "classification", "classes": 0,
+                                                   "samples": 0}),
     Entry("csv", "CSV table", "Your own table: pick the target column and the feature columns; "
           "numbers are standardized, text columns one-hot encoded.", "x = standardized columns",
           extra={"kind": "table", "task": "classification", "classes": 0, "samples": 0}),

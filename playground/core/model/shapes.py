@@ -66,8 +66,10 @@ def output_activation(model: ModelSpec) -> str:
     return LAYERS[last.type].output_activation(last.params)
 
 
-def _encoding(task: str, classes: int, units: int, activation: str, loss: str) -> str:
-    """The label encoding, or a ValidationError that says how to fix the mismatch."""
+def _encoding(task: str, classes: int, units: int, activation: str, loss: str, bounded_ok: bool = False) -> str:
+    """The label encoding, or a ValidationError that says how to fix the mismatch. With
+    `bounded_ok` (a person's own arrays, whose targets may well lie in 0…1) a regression may end
+    in a bounded activation."""
     where = "model.layers[-1]"
     if task == "regression":
         if loss not in REGRESSION_LOSSES:
@@ -75,7 +77,7 @@ def _encoding(task: str, classes: int, units: int, activation: str, loss: str) -
                                   "regression: use mse, mae or huber")
         if units != 1:
             raise ValidationError(f"{where}.units", f"is {units}; a regression needs 1 output unit")
-        if activation in ("softmax", "sigmoid", "tanh"):
+        if activation in ("softmax", "sigmoid", "tanh") and not bounded_ok:
             raise ValidationError(f"{where}.activation", f'"{activation}" bounds the output, but regression '
                                   "targets are real numbers: use linear")
         return "real"
@@ -186,7 +188,8 @@ def analyze(project: Project) -> Analysis:
         return analysis
     try:
         analysis.encoding = _encoding(project.data.task, info.classes, out[0],
-                                      output_activation(project.model), project.training.loss["name"])
+                                      output_activation(project.model), project.training.loss["name"],
+                                      bounded_ok=project.data.dataset == "arrays")
     except ValidationError as err:
         analysis.error = err
         analysis.error_layer = len(project.model.layers) - 1 if err.path.startswith("model") else None

@@ -92,7 +92,7 @@ class DataSpec:
         kind = entry.extra["kind"]
         keys = {"plane": ["samples", "noise", "features"],
                 "images": ["samples", "path"] + (["image_size", "channels"] if name == "folder" else []),
-                "table": ["samples", "path", "target", "columns", "task"],
+                "table": ["samples", "path", "task"] + ([] if name == "arrays" else ["target", "columns"]),
                 "sequence": ["samples", "noise", "steps"]}[kind]
         check_unknown_keys(raw, ["dataset", "train_fraction", "seed"] + keys, path)
         default_samples = entry.extra["samples"]
@@ -124,7 +124,7 @@ class DataSpec:
         target, columns, task = "", [], entry.extra["task"]
         if kind == "table":
             target = raw.get("target", "")
-            if not isinstance(target, str) or not target:
+            if name != "arrays" and (not isinstance(target, str) or not target):
                 raise ValidationError(f"{path}.target", "name the column to predict")
             columns = raw.get("columns", [])
             if not isinstance(columns, list) or not all(isinstance(c, str) and c for c in columns):
@@ -154,7 +154,9 @@ class DataSpec:
             out["features"] = list(self.features)
         if self.path:
             out["path"] = self.path
-        if self.kind == "table":
+        if self.dataset == "arrays":
+            out["task"] = self.task
+        elif self.kind == "table":
             out.update({"target": self.target, "columns": list(self.columns), "task": self.task})
         if self.dataset == "folder":
             out.update({"image_size": self.image_size, "channels": self.channels})

@@ -91,9 +91,13 @@ class Trainer(EvaluationMixin, ProbingMixin, ResumeMixin, FastPathMixin):
         self._fixed_batches = list(zip(self.x_train.split(spec.batch_size), self.y_train.split(spec.batch_size),
                                        self.labels_train.split(spec.batch_size)))
         # Plane data sets are tiny: after each epoch the loss over the whole training set is
-        # measured, as the TensorFlow Playground does. Larger data sets report the mean of the
-        # epoch's mini-batch losses (and accuracy) instead, which costs nothing extra.
-        self.running_train_metrics = project.data.kind != "plane"
+        # measured, as the TensorFlow Playground does, and so for every network the fast path could
+        # train (what it computes; small enough to measure). Larger data sets report the mean of
+        # the epoch's mini-batch losses (and accuracy) instead, which costs nothing extra.
+        fits_fast_path = not fastpath.plan(project, torch.device("cpu"), self.encoding, self.activation).unsupported
+        self.running_train_metrics = project.data.kind != "plane" and not fits_fast_path
+        #: Measure the test split after every epoch whatever it costs (the Python API's val_loss).
+        self.test_every_epoch = False
         self._test_seconds = 0.0  # what the last test measurement took
         self._since_test = 0.0    # training seconds since then
         self._column_means: np.ndarray | None = None
@@ -243,7 +247,7 @@ class Trainer(EvaluationMixin, ProbingMixin, ResumeMixin, FastPathMixin):
         for a run's first and last epoch; otherwise when it costs at most 1/TEST_EVAL_RATIO of
         the training time since the last measurement (the bare loop does not evaluate at all)."""
         self._since_test += seconds
-        if not self.running_train_metrics or final or not self.history:
+        if not self.running_train_metrics or final or not self.history or self.test_every_epoch:
             return True
         return self._since_test >= TEST_EVAL_RATIO * self._test_seconds
 

@@ -1,0 +1,505 @@
+"""`Sequential` and `Model` in Keras's words over the engine: `compile` chooses the loss, optimizer
+and metrics; `fit` saves the arrays it is given (an .npz in the model's folder, the project's data
+set "arrays") and trains the project with the same Trainer the window and `playground train` use,
+on the fast path wherever they would; `evaluate`, `predict`, `summary`; `save` writes a project
+that `playground FILE` opens (weights and the arrays beside it); `load_model` reads any project or
+run folder back.
+
+Where Keras and the engine differ, it is said: the loss reported per epoch is the loss over the
+whole training set after the epoch for networks the fast path could train (the window's rule),
+the mean of the epoch's batch losses otherwise; optimizer state carries over between fit calls.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from playground.core.errors import PlaygroundError, ValidationError
+from playground.keras import options
+from playground.keras.callbacks import Callback, EpochHook, History
+from playground.keras.layers import Dense, KerasTensor, Layer
+
+_FIT_ARGS = ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
+             "shuffle")
+_LOSS_NAMES = {"mse": "mse", "mae": "mae", "huber": "huber", "bce": "binary_crossentropy",
+               "cross_entropy": "sparse_categorical_crossentropy", "hinge": "hinge"}
+
+
+class Model:
+    """A network: `Model(inputs, outputs)` from the functional form, or loaded (load_model)."""
+
+    def __init__(self, inputs: KerasTensor | None = None, outputs: KerasTensor | None = None,
+                 name: str = "model") -> None:
+        self.name = name
+        self.stop_training = False
+        self._layers: list[Layer] = []
+        self._raw: list[dict] | None = None        # the layers as the project has them (after fit or load)
+        self._graph: list[tuple[Layer, list[str], str]] | None = None
+        self._input_dim: int | None = None
+        self._compiled: dict[str, Any] | None = None
+        self._trainer = None
+        self._module = None                        # a loaded model's torch module (no trainer yet)
+        self._project = None
+        self._folder = Path(tempfile.mkdtemp(prefix="playground-keras-"))
+        if inputs is not None or outputs is not None:
+            self._functional(inputs, outputs)
+
+    # ------------------------------------------------------------------ the network
+
+    def _functional(self, inputs: KerasTensor | None, outputs: KerasTensor | None) -> None:
+        if not isinstance(inputs, KerasTensor) or inputs.layer is not None or not isinstance(outputs, KerasTensor):
+            raise TypeError("Model(inputs, outputs): inputs is an Input(...) and outputs the tensor a layer gave")
+        order: list[KerasTensor] = []
+        seen: set[int] = set()
+
+        def visit(tensor: KerasTensor) -> None:
+            if id(tensor) in seen or tensor.layer is None:
+                if tensor.layer is None and tensor is not inputs:
+                    raise TypeError("the model has a second Input; this version takes one")
+                return
+            seen.add(id(tensor))
+            for source in tensor.sources:
+                visit(source)
+            order.append(tensor)
+
+        visit(outputs)
+        names: dict[int, str] = {id(inputs): "input"}
+        counts: dict[str, int] = {}
+        graph = []
+        for tensor in order:
+            kind = type(tensor.layer).__name__.lower()
+            counts[kind] = counts.get(kind, 0) + 1
+            name = tensor.layer.name or f"{kind}_{counts[kind]}"
+            if name in names.values():
+                raise TypeError(f"two layers are named {name!r}")
+            names[id(tensor)] = name
+            graph.append((tensor.layer, [names[id(s)] for s in tensor.sources], name))
+        self._graph = graph
+        self._layers = [layer for layer, _, _ in graph]
+        self._input_dim = inputs.shape[0]
+
+    def _layer_dicts(self) -> list[dict]:
+        """The project's layers: from the Keras layers (ids and inputs for the functional form)."""
+        if self._raw is not None and not self._layers:
+            return [dict(layer) for layer in self._raw]
+        if self._graph is not None:
+            return [{"id": name, **layer.spec(), "inputs": inputs} for layer, inputs, name in self._graph]
+        return [layer.spec() for layer in self._layers if layer.spec()]
+
+    def _regularization(self) -> dict:
+        chosen = {(d.regularizer.kind, d.regularizer.rate) if d.regularizer else None
+                  for d in self._layers if isinstance(d, Dense)}
+        if not chosen or chosen == {None}:
+            return {"regularization": "none", "regularization_rate": 0.0}
+        if len(chosen) > 1:
+            raise TypeError("kernel_regularizer acts on every dense layer's weights alike here: give each dense "
+                            "layer the same l1(λ) or l2(λ), or none at all")
+        kind, rate = chosen.pop()
+        # Keras adds λ·Σw² (gradient 2λw); the engine λ·½Σw² (gradient λw)
+        return {"regularization": kind, "regularization_rate": 2 * rate if kind == "l2" else rate}
+
+    # ------------------------------------------------------------------ compile
+
+    def compile(self, optimizer: Any = "rmsprop", loss: str | None = None, metrics: Sequence[str] | None = None,
+                **kwargs: Any) -> None:
+        """Choose the optimizer (a name with Keras's default learning rate, or an object), the loss
+        and the metrics (accuracy, mae, mse) by Keras's names."""
+        for key in kwargs:
+            raise TypeError(f"compile() got an argument {key!r} this version does not support; it takes "
+                            "optimizer, loss, metrics")
+        if loss is None:
+            raise TypeError("compile() needs a loss: " + ", ".join(options.LOSSES))
+        project_loss, task, targets = options.choose(options.LOSSES, loss, "loss")
+        for metric in metrics or ():
+            if metric not in options.METRICS:
+                raise TypeError(f"metric {metric!r} is not supported here; use {', '.join(options.METRICS)}")
+            if metric == "accuracy" and task != "classification":
+                raise TypeError(f"accuracy with the loss {loss!r}: the engine treats {loss} as a regression; "
+                                "use binary_crossentropy or sparse_categorical_crossentropy to classify")
+        self._compiled = {"loss": project_loss, "keras_loss": loss, "task": task, "targets": targets,
+                          "optimizer": options.optimizer(optimizer), "metrics": list(metrics or ())}
+
+    @property
+    def learning_rate(self) -> float:
+        """The optimizer's learning rate now (LearningRateScheduler sets it)."""
+        if self._trainer is not None:
+            return float(self._trainer.base_lr)
+        return self._need_compiled()["optimizer"].learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._need_compiled()["optimizer"].learning_rate = float(value)
+        if self._trainer is not None:
+            self._trainer.base_lr = float(value)
+            self._trainer._apply_lr()
+
+    def _need_compiled(self) -> dict:
+        if self._compiled is None:
+            raise RuntimeError("compile the model first: model.compile(optimizer=..., loss=...)")
+        return self._compiled
+
+    # ------------------------------------------------------------------ data and the project
+
+    def _targets(self, y: Any, rows: int, what: str) -> np.ndarray:
+        compiled = self._need_compiled()
+        y = np.asarray(y)
+        if compiled["targets"] == "onehot":
+            if y.ndim != 2:
+                raise ValueError(f"{what}: categorical_crossentropy takes one-hot targets (rows × classes), not "
+                                 f"an array of {y.shape}; for class numbers use sparse_categorical_crossentropy")
+            y = y.argmax(axis=1)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1 or len(y) != rows:
+            raise ValueError(f"{what}: needs one target per row ({rows}), not an array of {y.shape}")
+        if compiled["loss"] in ("bce", "hinge") and not np.isin(y, (0, 1)).all():
+            raise ValueError(f"{what}: {compiled['keras_loss']} takes targets 0 and 1")
+        return y
+
+    def _inputs(self, x: Any, what: str = "x") -> np.ndarray:
+        x = np.asarray(x, dtype=np.float32)
+        if x.ndim == 1:
+            x = x[:, None]
+        if x.ndim != 2:
+            raise ValueError(f"{what}: this version takes rows of numbers (samples × features), not an array of "
+                             f"{x.shape}; build image and sequence networks in the window")
+        if not np.isfinite(x).all():
+            raise ValueError(f"{what}: contains NaN or infinite values")
+        expected = self._input_dim or (self._layers[0].input_shape[0] if self._layers and self._layers[0].input_shape
+                                       else None)
+        if expected is not None and x.shape[1] != expected:
+            raise ValueError(f"{what}: has {x.shape[1]} features per row; the model takes {expected}")
+        return x
+
+    def _write_data(self, x: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None) -> Path:
+        path = self._folder / "data.npz"
+        arrays = {"x_train": x, "y_train": y}
+        if val is not None:
+            arrays.update(x_val=val[0], y_val=val[1])
+        tmp = self._folder / "data.partial.npz"
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+        return path
+
+    def _project_for(self, data: Path, batch_size: int, epochs: int, shuffle: bool):
+        from playground.core.model.spec import Project
+
+        compiled = self._need_compiled()
+        optimizer, lr = compiled["optimizer"].to_project()
+        raw = {"format": "neural-playground-project", "version": 1,
+               "data": {"dataset": "arrays", "path": str(data), "task": compiled["task"]},
+               "model": {"layers": self._layer_dicts()},
+               "training": {"loss": compiled["loss"], "optimizer": optimizer, "learning_rate": lr,
+                            "batch_size": int(batch_size), "epochs": int(epochs), "shuffle": bool(shuffle),
+                            "seed": 0, "device": "auto", **self._regularization()}}
+        try:
+            return Project.from_dict(raw)
+        except ValidationError as err:
+            raise ValueError(f"the model cannot be built as given: {err}") from None
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = "auto", callbacks: Sequence[Callback] | None = None,
+            validation_split: float = 0.0, validation_data: tuple | None = None, shuffle: bool = True,
+            **kwargs: Any) -> History:
+        """Train for `epochs` on (x, y) with Keras's defaults and meaning; Ctrl+C stops cleanly
+        and keeps the weights. Returns the History."""
+        from playground.core.training import Trainer
+
+        for key in kwargs:
+            raise TypeError(f"fit() got an argument {key!r} this version does not support; it takes "
+                            + ", ".join(_FIT_ARGS))
+        x = self._inputs(x)
+        y = self._targets(y, len(x), "y")
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"validation_split must be from 0 to below 1, not {validation_split}")
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data is (x_val, y_val)")
+            vx = self._inputs(validation_data[0], "validation_data x")
+            val = (vx, self._targets(validation_data[1], len(vx), "validation_data y"))
+        elif validation_split:
+            keep = int(len(x) * (1.0 - validation_split))   # Keras: the last rows, before any shuffling
+            if keep < 1 or keep == len(x):
+                raise ValueError(f"validation_split={validation_split} leaves no rows to train or to validate "
+                                 f"of {len(x)}")
+            x, y, val = x[:keep], y[:keep], (x[keep:], y[keep:])
+        self._input_dim = x.shape[1]
+        project = self._project_for(self._write_data(x, y, val), batch_size or 32, epochs, shuffle)
+        try:
+            trainer = Trainer(project)
+        except PlaygroundError as err:
+            raise ValueError(str(err)) from None
+        if self._trainer is not None and self._trainer.same_architecture(trainer):
+            trainer.adopt(self._trainer)
+        elif self._module is not None:
+            trainer.model.load_state_dict(self._module.state_dict())
+            trainer.kept.save_good()
+        trainer.test_every_epoch = True   # Keras reports val_loss for every epoch
+        self._trainer, self._project, self._module = trainer, project, None
+        return self._train(trainer, epochs, verbose, list(callbacks or ()), val is not None)
+
+    def _train(self, trainer, epochs: int, verbose: int | str, callbacks: list[Callback], validating: bool) -> History:
+        history = History()
+        history.params = {"epochs": epochs, "verbose": verbose}
+        for callback in [history, *callbacks]:
+            callback.set_model(self)
+        verbose = 1 if verbose == "auto" else int(verbose)
+        bar = None
+        if verbose == 1:
+            from tqdm import tqdm
+
+            bar = tqdm(total=epochs, unit="epoch", leave=True)
+        start_epoch, count = trainer.epoch, [0]
+        self.stop_training = False
+
+        def on_epoch(trainer, snapshot) -> bool:
+            epoch = count[0]
+            logs = self._logs(snapshot, validating)
+            for callback in [history, *callbacks]:
+                callback.on_epoch_end(epoch, logs)
+            count[0] += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
+            elif verbose == 2:
+                print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+            if not self.stop_training and count[0] < epochs:
+                for callback in callbacks:
+                    callback.on_epoch_begin(count[0], logs)
+            return self.stop_training
+
+        for callback in [history, *callbacks]:
+            callback.on_train_begin()
+        for callback in callbacks:
+            callback.on_epoch_begin(0)
+        try:
+            trainer.run(epochs, [EpochHook(on_epoch)])
+        except KeyboardInterrupt:
+            print(f"\nStopped at epoch {trainer.epoch - start_epoch} of {epochs}; the weights are kept.",
+                  file=sys.stderr)
+        finally:
+            if bar is not None:
+                bar.close()
+        for callback in [history, *callbacks]:
+            callback.on_train_end()
+        if trainer.history and trainer.history[-1].kind == "diverged":
+            print("Training diverged (the loss became NaN or infinite); the last good weights are kept.",
+                  file=sys.stderr)
+        return history
+
+    def _logs(self, snapshot, validating: bool) -> dict[str, float]:
+        metrics = self._need_compiled()["metrics"]
+        logs = {"loss": float(snapshot.train_loss)}
+        if "accuracy" in metrics and snapshot.train_accuracy is not None:
+            logs["accuracy"] = float(snapshot.train_accuracy)
+        extra = [m for m in metrics if m in ("mae", "mse")]
+        if extra:
+            logs.update(self._regression_metrics(extra, self._trainer.x_train, self._trainer.dataset.y_train))
+        if validating:
+            logs["val_loss"] = float(snapshot.test_loss)
+            if "accuracy" in metrics and snapshot.test_accuracy is not None:
+                logs["val_accuracy"] = float(snapshot.test_accuracy)
+            if extra:
+                logs.update({f"val_{k}": v for k, v in self._regression_metrics(
+                    extra, self._trainer.x_test, self._trainer.dataset.y_test).items()})
+        return logs
+
+    # ------------------------------------------------------------------ using the model
+
+    def _network(self):
+        if self._trainer is not None:
+            return self._trainer.model
+        if self._module is not None:
+            return self._module
+        raise RuntimeError("the model has no weights yet: fit it first (or load_model a trained one)")
+
+    def _outputs(self, x: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        import torch
+
+        network = self._network()
+        device = next(network.parameters()).device
+        was_training = network.training
+        network.eval()
+        try:
+            with torch.inference_mode():
+                parts = [network(torch.as_tensor(chunk, device=device)).float().cpu().numpy()
+                         for chunk in np.array_split(x, max(1, -(-len(x) // (batch_size or 4096))))]
+        finally:
+            network.train(was_training)
+        return np.concatenate(parts)
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto") -> np.ndarray:
+        """The model's outputs for the rows of x, as numpy (probabilities after sigmoid/softmax)."""
+        return self._outputs(self._inputs(x), batch_size)
+
+    def _regression_metrics(self, names: list[str], x, y) -> dict[str, float]:
+        out = self._outputs(np.asarray(x.cpu()) if hasattr(x, "cpu") else x)[:, 0]
+        error = out - np.asarray(y, dtype=np.float32).reshape(-1)
+        values = {"mae": float(np.abs(error).mean()), "mse": float((error ** 2).mean())}
+        return {name: values[name] for name in names}
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
+                 return_dict: bool = False) -> float | list | dict:
+        """The loss (and the compiled metrics) on (x, y): a scalar, a list, or a dict."""
+        import torch
+
+        from playground.core.model.build import make_loss
+        from playground.core.model.shapes import output_activation
+        from playground.core.model.targets import encode_targets, predicted_classes
+
+        from playground.core.model.shapes import analyze
+
+        self._network()   # a model without weights says so first
+        x = self._inputs(x)
+        labels = self._targets(y, len(x), "y")
+        compiled = self._need_compiled()
+        project = self._project
+
+        encoding = analyze(project).encoding
+        activation = output_activation(project.model)
+        out = torch.as_tensor(self._outputs(x, batch_size))
+        classes = max(2, out.shape[1])
+        target = encode_targets(labels if compiled["task"] == "classification" else labels.astype(np.float32),
+                                encoding, classes)
+        results = {"loss": float(make_loss(project.training.loss, activation)(out, target))}
+        for metric in compiled["metrics"]:
+            if metric == "accuracy":
+                results["accuracy"] = float((predicted_classes(out, encoding, activation).numpy() == labels).mean())
+            else:
+                results.update(self._regression_metrics([metric], x, labels))
+        if return_dict:
+            return results
+        values = list(results.values())
+        return values[0] if len(values) == 1 else values
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [v.detach().cpu().numpy().copy() for v in self._network().state_dict().values()]
+
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None:
+        import torch
+
+        network = self._network()
+        state = network.state_dict()
+        if len(weights) != len(state):
+            raise ValueError(f"set_weights needs {len(state)} arrays, not {len(weights)}")
+        network.load_state_dict({k: torch.as_tensor(np.asarray(w)).reshape(v.shape) for (k, v), w in
+                                 zip(state.items(), weights)})
+
+    def summary(self) -> None:
+        """The layers with their output shapes and parameter counts, as Keras prints them."""
+        from playground.core.model.layers import LAYERS
+        from playground.core.model.shapes import analyze_model
+        from playground.core.model.spec import ModelSpec
+
+        if self._input_dim is None:
+            raise ValueError("the model does not know its input yet: give the first layer input_dim or "
+                             "input_shape, or fit it")
+        spec = ModelSpec.from_dict({"layers": self._layer_dicts()})
+        analysis = analyze_model(spec, (self._input_dim,))
+        rows = [(f"{layer.id or f'{layer.type}_{i + 1}'} ({LAYERS[layer.type].entry.title})",
+                 "(None, " + ", ".join(map(str, info.output_shape)) + ")" if info.output_shape else "?",
+                 f"{info.params:,}") for i, (layer, info) in enumerate(zip(spec.layers, analysis.layers))]
+        width = [max(len(r[k]) for r in rows + [("Layer (type)", "Output Shape", "Param #")]) + 2 for k in range(3)]
+        line = "─" * sum(width)
+        print(f'Model: "{self.name}"\n{line}')
+        print("".join(text.ljust(w) for text, w in zip(("Layer (type)", "Output Shape", "Param #"), width)))
+        print(line)
+        for row in rows:
+            print("".join(text.ljust(w) for text, w in zip(row, width)))
+        print(f"{line}\n Total params: {analysis.total_params:,}")
+        if analysis.error is not None:
+            print(f" ⚠ {analysis.error}")
+
+    # ------------------------------------------------------------------ files and the window
+
+    def save(self, path: str | Path) -> Path:
+        """The project (with its weights and the arrays it was fit on, beside it) at `path`:
+        `playground PATH` opens it and `playground train PATH` trains it."""
+        from dataclasses import replace
+
+        from playground.core.io.project import save_project
+
+        if self._trainer is None or self._project is None:
+            raise RuntimeError("fit the model before saving it: the project names the arrays it was fit on")
+        path = Path(path)
+        if path.suffix != ".json":
+            path = path.with_suffix(".json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = path.with_suffix(".npz")
+        shutil.copyfile(self._project.data.path, data.with_suffix(".partial.npz"))
+        data.with_suffix(".partial.npz").replace(data)
+        project = replace(self._project, data=replace(self._project.data, path=data.name))
+        save_project(project, path, self._trainer.state())
+        return path
+
+    def show(self) -> subprocess.Popen:
+        """Open the window on this model and its data (a fitted model: its weights too)."""
+        path = self.save(self._folder / "shown" / f"{self.name}.json")
+        return subprocess.Popen([sys.executable, "-m", "playground", str(path)])
+
+
+class Sequential(Model):
+    """A stack of layers, each taking the one before it."""
+
+    def __init__(self, layers: Sequence[Layer] | None = None, name: str = "sequential") -> None:
+        super().__init__(name=name)
+        for layer in layers or ():
+            self.add(layer)
+
+    def add(self, layer: Layer) -> None:
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential takes layers (playground.keras.layers), not {type(layer).__name__}")
+        if layer.merge:
+            raise TypeError(f"{type(layer).__name__} joins branches: use the functional form, Model(inputs, outputs)")
+        if not self._layers and layer.input_shape is not None:
+            self._input_dim = layer.input_shape[0]
+        self._layers.append(layer)
+
+
+def load_model(path: str | Path) -> Model:
+    """A project file (with its weights, when it has them) or a run folder, compiled as it was
+    trained. Layers read back stay the project's (they need not be Keras-named ones)."""
+    from playground.core.io.project import load_project, load_state
+    from playground.core.model.build import build_model
+    from playground.core.data.sources import data_info
+
+    path = Path(path)
+    try:
+        if path.is_dir():
+            from playground.core.io.rundir import load_run
+
+            run = load_run(path)
+            project, module = run.project, run.model
+        else:
+            project = load_project(path)
+            module = build_model(project.model, data_info(project.data).input_shape)
+            state = load_state(path, project)
+            if state is not None:
+                module.load_state_dict({k[len("model."):]: v for k, v in state.tensors.items()
+                                        if k.startswith("model.")})
+    except PlaygroundError as err:
+        raise ValueError(str(err)) from None
+    model = Model(name=path.stem or "model")
+    model._raw = [layer.to_dict() for layer in project.model.layers]
+    model._module, model._project = module.eval(), project
+    shape = data_info(project.data).input_shape
+    model._input_dim = shape[0] if len(shape) == 1 else None
+    training = project.training
+    classify = project.data.task == "classification"
+    # compiled as the project trains: its own loss and task (an mse on classes stays a classification)
+    model._compiled = {"loss": training.loss["name"], "keras_loss": _LOSS_NAMES.get(training.loss["name"], "mse"),
+                       "task": project.data.task, "targets": "classes" if classify else "values",
+                       "optimizer": options.Optimizer(training.optimizer["name"], training.learning_rate,
+                                                      {k: v for k, v in training.optimizer.items() if k != "name"}),
+                       "metrics": ["accuracy"] if classify else []}
+    return model
