@@ -122,14 +122,15 @@ class ModelCheckpoint(Callback):
 
 class EpochHook(EngineCallback):
     """The engine's side: after each epoch the engine trains, tell the Keras callbacks (and stop
-    the engine when one asks). Horizon 1: the fast path hands over every epoch."""
+    the engine when one asks). With callbacks that may act (`exact`), horizon 1: the fast path
+    hands over every epoch as it ends; History alone takes them as they come."""
 
-    def __init__(self, on_epoch: Callable[[Any, Any], bool]) -> None:
-        self.on_epoch = on_epoch
+    def __init__(self, on_epoch: Callable[[Any, Any], bool], exact: bool = True) -> None:
+        self.on_epoch, self.exact = on_epoch, exact
 
     def on_epoch_end(self, trainer, snapshot) -> None:
         if snapshot.kind == "epoch" and self.on_epoch(trainer, snapshot):
             trainer.control.stop()
 
     def horizon(self, trainer) -> int | None:
-        return 1
+        return 1 if self.exact else None

@@ -283,7 +283,7 @@ class Model:
         for callback in callbacks:
             callback.on_epoch_begin(0)
         try:
-            trainer.run(epochs, [EpochHook(on_epoch)])
+            trainer.run(epochs, [EpochHook(on_epoch, exact=bool(callbacks))])
         except KeyboardInterrupt:
             print(f"\nStopped at epoch {trainer.epoch - start_epoch} of {epochs}; the weights are kept.",
                   file=sys.stderr)

@@ -86,7 +86,8 @@ def test_every_activation(activation):
 @needs_compiler
 @pytest.mark.parametrize("loss,dataset,output,units", [
     ("mse", "circle", "tanh", 1), ("mae", "xor", "linear", 1), ({"name": "huber", "delta": 0.5}, "gauss", "tanh", 1),
-    ("hinge", "spiral", "linear", 1), ("bce", "circle", "linear", 1), ("cross_entropy", "circle", "linear", 2),
+    ("hinge", "spiral", "linear", 1), ("bce", "circle", "linear", 1), ("bce", "circle", "sigmoid", 1),
+    ("cross_entropy", "circle", "linear", 2),
     ("mse", "plane", "linear", 1), ("huber", "multigauss", "linear", 1), ("cross_entropy", "spiral3", "linear", 3),
     ("mse", "blobs", "tanh", 3)])
 def test_every_loss_and_task(loss, dataset, output, units):
@@ -186,9 +187,10 @@ def test_what_the_fast_path_does_not_compute_trains_eagerly_and_says_why(monkeyp
         (project_dict(layers=[dense(4, "gelu"), dense(1, "tanh")]), "activation gelu"),
         (project_dict(layers=[dense(256, "relu"), dense(1, "tanh")]), "up to 64 units"),
         (project_dict(layers=[dense(4, "tanh"), {"type": "dropout", "rate": 0.2}, dense(1, "tanh")]), "dropout"),
-        (project_dict(layers=[dense(4, "tanh"), dense(1, "sigmoid")], loss={"name": "bce"}), "bce with a sigmoid"),
+        (project_dict(dataset="blobs", layers=[dense(4, "tanh"), dense(3, "softmax")], loss={"name": "cross_entropy"}),
+         "activation softmax"),
         (project_dict(dataset="digits", layers=[{"type": "flatten"}, dense(10, "linear")],
-                      loss={"name": "cross_entropy"}), "2-D data sets only"),
+                      loss={"name": "cross_entropy"}), "2-D data sets and tables of numbers only"),
     ]
     for raw, words in cases:
         if raw["data"]["dataset"] == "digits":

@@ -37,8 +37,10 @@ from playground.core.model.spec import Project, TrainSpec
 SOURCE = Path(__file__).with_name("dense_kernel.c")
 ACTIVATIONS = {"linear": 0, "relu": 1, "leaky_relu": 2, "elu": 3, "tanh": 4, "sigmoid": 5, "sine": 6, "softplus": 7}
 LOSSES = {"mse": 0, "mae": 1, "huber": 2, "hinge": 3, "bce": 4, "cross_entropy": 5}
-#: losses whose PyTorch form depends on the output activation: only the logits form is here
+#: losses whose PyTorch form depends on the output activation: the logits form, and bce on a
+#: sigmoid output (BCE_ON_PROBABILITIES)
 LOGIT_LOSSES = ("bce", "cross_entropy")
+BCE_ON_PROBABILITIES = 6
 OPTIMIZERS = {"sgd": 0, "momentum": 1, "nesterov": 2, "adam": 3, "adamw": 4, "rmsprop": 5, "adagrad": 6}
 REGULARIZATIONS = {"none": 0, "l1": 1, "l2": 2}
 #: The widest layer it takes: beyond this, plain loops lose to PyTorch's optimized matrix products.
@@ -205,7 +207,8 @@ def plan(project: Project, device: torch.device, encoding: str, activation: str)
             return FastPlan(f"does not compute layer {i + 1}'s activation {layer.params['activation']}")
         acts.append(ACTIVATIONS[layer.params["activation"]])
     loss = spec.loss["name"]
-    if loss not in LOSSES or (loss in LOGIT_LOSSES and activation != "linear"):
+    on_probabilities = loss == "bce" and activation == "sigmoid"
+    if loss not in LOSSES or (loss in LOGIT_LOSSES and activation != "linear" and not on_probabilities):
         return FastPlan(f"does not compute the loss {loss} with a {activation} output")
     optimizer = spec.optimizer
     if optimizer["name"] not in OPTIMIZERS:
@@ -214,7 +217,7 @@ def plan(project: Project, device: torch.device, encoding: str, activation: str)
             optimizer.get("eps", 1e-8), optimizer.get("weight_decay", 0.0), optimizer.get("alpha", 0.99))
     mode = 0 if encoding == "real" else 1 if encoding in ("index", "onehot") else 2
     threshold = 0.5 if (encoding == "01" and activation == "sigmoid") else 0.0
-    return FastPlan("", tuple(acts), LOSSES[loss], float(spec.loss.get("delta", 0.0)), OPTIMIZERS[optimizer["name"]],
+    return FastPlan("", tuple(acts), BCE_ON_PROBABILITIES if on_probabilities else LOSSES[loss], float(spec.loss.get("delta", 0.0)), OPTIMIZERS[optimizer["name"]],
                     tuple(float(a) for a in args), REGULARIZATIONS.get(spec.regularization, 0), mode, threshold)
 
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 enum { ACT_LINEAR, ACT_RELU, ACT_LEAKY_RELU, ACT_ELU, ACT_TANH, ACT_SIGMOID, ACT_SINE, ACT_SOFTPLUS };
-enum { LOSS_MSE, LOSS_MAE, LOSS_HUBER, LOSS_HINGE, LOSS_BCE_LOGITS, LOSS_CROSS_ENTROPY };
+enum { LOSS_MSE, LOSS_MAE, LOSS_HUBER, LOSS_HINGE, LOSS_BCE_LOGITS, LOSS_CROSS_ENTROPY, LOSS_BCE_PROBS };
 enum { OPT_SGD, OPT_MOMENTUM, OPT_NESTEROV, OPT_ADAM, OPT_ADAMW, OPT_RMSPROP, OPT_ADAGRAD };
 enum { REG_NONE, REG_L1, REG_L2 };
 enum { ACC_NONE, ACC_ARGMAX, ACC_THRESHOLD };
@@ -138,6 +138,17 @@ static double loss_rows(int loss, double arg, const float *out, const float *y, 
                 double x = o[k];
                 total += (x > 0 ? x : 0) - x * t[k] + log1p(exp(-fabs(x)));
                 if (g) g[k] = (1.0f / (1.0f + expf(-o[k])) - t[k]) / denominator;
+                break;
+            }
+            case LOSS_BCE_PROBS: {
+                /* on a sigmoid output, as torch's binary_cross_entropy: logs clamped at -100, the
+                 * gradient (p - t) / max(p (1 - p), 1e-12) before the sigmoid's own derivative */
+                double lp = log((double)o[k]), lq = log(1.0 - (double)o[k]);
+                total -= t[k] * (lp > -100.0 ? lp : -100.0) + (1.0 - t[k]) * (lq > -100.0 ? lq : -100.0);
+                if (g) {
+                    float w = (1.0f - o[k]) * o[k];
+                    g[k] = (o[k] - t[k]) / (w > 1e-12f ? w : 1e-12f) / denominator;
+                }
                 break;
             }
             }
