@@ -226,6 +226,9 @@ def train_one_epoch_and_export(window, qtbot, path) -> None:
     import onnxruntime
 
     assert window.play_action.isEnabled(), window.graph_canvas.status.text()
+    # the worker builds the drawn network first (a step before that has nothing to step)
+    qtbot.waitUntil(lambda: window.worker.trained_project is not None
+                    and window.worker.trained_project.same_architecture(window.document.project), timeout=60000)
     window.step_action.trigger()
     qtbot.waitUntil(lambda: window.epoch >= 1, timeout=60000)
     with qtbot.waitSignal(window.worker.exportFinished, timeout=120000):

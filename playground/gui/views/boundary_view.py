@@ -101,8 +101,9 @@ class BoundaryView(QWidget):
                 combo.setCurrentIndex(index)
                 combo.blockSignals(False)
             self.axes = tuple(data.axes)
-            item.setLabel("bottom", f"{names[data.axes[0]]} (standardized)")
-            item.setLabel("left", f"{names[data.axes[1]]} (standardized)")
+            scaled = " (standardized)" if data.spec is None or data.spec.dataset != "arrays" else ""
+            item.setLabel("bottom", f"{names[data.axes[0]]}{scaled}")
+            item.setLabel("left", f"{names[data.axes[1]]}{scaled}")
         else:
             item.setLabel("bottom", "x₁")
             item.setLabel("left", "x₂")
