@@ -216,6 +216,18 @@ def type_setting(qtbot, window, index: int, name: str, value) -> None:
     assert window.document.project.model.layers[index].params[name] == value
 
 
+def choose_setting(qtbot, window, index: int, name: str, value: str) -> None:
+    """Choose the block and pick the value from its settings' list (the keyboard's arrows)."""
+    click_block(qtbot, window.graph_canvas, index)
+    qtbot.waitUntil(lambda: window.inspector.index == index)
+    combo = window.inspector.form.widget(name)
+    combo.setFocus()
+    target = combo.findData(value)
+    while combo.currentIndex() != target:
+        qtbot.keyClick(combo, Qt.Key.Key_Down if combo.currentIndex() < target else Qt.Key.Key_Up)
+    assert window.document.project.model.layers[index].params[name] == value
+
+
 def drop_unwired(canvas, kind: str) -> None:
     """A drop on empty canvas, to the right of everything."""
     right = canvas.scene.itemsBoundingRect().right() + 150
@@ -294,3 +306,57 @@ def test_build_the_wide_and_deep_example_with_the_mouse_train_and_export(make_wi
     joined = find(window, lambda i, layer: layer.type == "concatenate")
     assert canvas.blocks[joined].detail == "→ 18"
     train_one_epoch_and_export(window, qtbot, tmp_path / "wide-deep.onnx")
+
+
+@pytest.mark.slow
+def test_build_the_resnet_example_with_the_mouse_second_block_by_copy_and_paste(make_window, write_project, qtbot,
+                                                                               tmp_path):
+    raw = project_dict(layers=[{"type": "dense", "units": 10, "activation": "linear"}], loss="cross_entropy",
+                       optimizer="adam", learning_rate=0.003, batch_size=32)
+    raw["data"] = {"dataset": "digits", "samples": 300, "train_fraction": 0.8, "seed": 1}
+    window = make_window()
+    window.new_project(write_project(raw))
+    qtbot.waitUntil(lambda: window.document.project.data.dataset == "digits", timeout=10000)
+    window.left_tabs.setCurrentWidget(window.graph_canvas)
+    canvas = window.graph_canvas
+    kinds = lambda: [layer.type for layer in window.document.project.model.layers]   # noqa: E731
+    drop_on(canvas, "conv2d", wire_middle(canvas, INPUT_BLOCK, 0))                    # the stem
+    drop_on(canvas, "conv2d", wire_middle(canvas, 0, 1))                              # a1
+    drop_on(canvas, "conv2d", wire_middle(canvas, 1, 2))                              # a2
+    choose_setting(qtbot, window, 2, "activation", "linear")
+    drop_on(canvas, "add", wire_middle(canvas, 2, 3))                                 # the sum takes a2 …
+    wire_ports(qtbot, canvas, 0, 3)                                                   # … and the stem
+    drop_on(canvas, "activation", wire_middle(canvas, 3, 4))
+    drop_on(canvas, "global_avg_pool", wire_middle(canvas, 4, 5))
+    assert kinds() == ["conv2d"] * 3 + ["add", "activation", "global_avg_pool", "dense"]
+    # the second block: copy a1, a2, the sum and its activation, paste, and wire it in
+    canvas.view.setFocus()
+    canvas.select(1)
+    for index in (2, 3, 4):
+        canvas.blocks[index].setSelected(True)
+    qtbot.keyClick(canvas.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(canvas.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert kinds().count("add") == 2
+    qtbot.mouseClick(canvas.findChild(object, "graphArrange"), Qt.MouseButton.LeftButton)
+    sums = [i for i, kind in enumerate(kinds()) if kind == "add"]
+    relus = [i for i, kind in enumerate(kinds()) if kind == "activation"]
+    first_relu, second_relu, second_sum = relus[0], relus[1], sums[1]
+    pasted_a1 = find(window, lambda i, layer: layer.type == "conv2d" and i > first_relu
+                     and wiring(window)[i] == [0])
+    wire_ports(qtbot, canvas, first_relu, pasted_a1)                                  # a1' takes the first block
+    second_sum = find(window, lambda i, layer: layer.type == "add" and 0 in wiring(window)[i] and i > first_relu)
+    stem_wire = wire_middle(canvas, 0, second_sum)
+    QTest.mouseClick(canvas.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     view_point(canvas, stem_wire))
+    qtbot.keyClick(canvas.view, Qt.Key.Key_Delete)                                    # the sum forgets the stem
+    first_relu = [i for i, kind in enumerate(kinds()) if kind == "activation"][0]
+    second_sum = [i for i, kind in enumerate(kinds()) if kind == "add"][1]
+    wire_ports(qtbot, canvas, first_relu, second_sum)                                 # and adds the first block
+    second_relu = [i for i, kind in enumerate(kinds()) if kind == "activation"][1]
+    wire_ports(qtbot, canvas, second_relu, find(window, lambda i, layer: layer.type == "global_avg_pool"))
+    layers, src = window.document.project.model.layers, wiring(window)
+    assert [layer.type for layer in layers] == ["conv2d"] * 3 + ["add", "activation"] + ["conv2d"] * 2 + \
+        ["add", "activation", "global_avg_pool", "dense"]
+    assert src[3] == [2, 0] and sorted(src[7]) == [4, 6] and src[5] == [4] and src[9] == [8]
+    assert not window.analysis.warnings
+    train_one_epoch_and_export(window, qtbot, tmp_path / "resnet.onnx")
