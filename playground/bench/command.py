@@ -33,8 +33,8 @@ def add_bench_command(sub) -> None:
                             "1, a trial's overhead, TPE against random over 5 seeds (default 40 trials)")
     bench.add_argument("--canvas", type=float, metavar="SECONDS", nargs="?", const=3.0,
                        help="frames/s of the graph canvas panning and zooming over 200 blocks (default 3 s each)")
-    bench.add_argument("--api", type=float, metavar="SECONDS", nargs="?", const=3.0,
-                       help="the Python API's fit against a bare PyTorch loop: XOR and a 768-row table (default 3 s)")
+    bench.add_argument("--api", type=float, metavar="SECONDS", nargs="?", const=8.0,
+                       help="the Python API's fit against a bare PyTorch loop: XOR, a 768-row table, the digits CNN (default 8 s)")
     bench.add_argument("--startup", action="store_true",
                        help="seconds from starting 'playground' to its window on screen (median of 5)")
 
@@ -84,11 +84,11 @@ def bench(args: argparse.Namespace) -> int:
     if args.api is not None:
         if not (math.isfinite(args.api) and 0.5 <= args.api <= 600):
             raise PlaygroundError("--api must be a number of seconds between 0.5 and 600")
-        from playground.bench.api import GOAL_RATIO, run_api_bench
+        from playground.bench.api import run_api_bench
 
         figures = run_api_bench(args.api)
         _write_json(args.json, figures)
-        return 0 if all(case["ratio"] >= GOAL_RATIO for case in figures["cases"]) else 1
+        return 0 if all(case["ratio"] >= case["goal"] for case in figures["cases"]) else 1
 
     if args.canvas is not None:
         if not (math.isfinite(args.canvas) and 0.5 <= args.canvas <= 600):

@@ -2,10 +2,12 @@
 `Dropout`, `Activation`, `BatchNormalization`, `LayerNormalization`, `Flatten`, and the merges
 `Add`, `Concatenate` of the functional form (`Input`, calling a layer on a tensor, `Model`).
 
+Images: `Conv2D`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` on images as Keras
+gives them (channels last, `input_shape=(H, W, C)`); the model holds them channels first.
+
 An argument this version does not take, or takes with another meaning, is a TypeError that names
-it and says what is supported; nothing is silently ignored. Layers on images and sequences
-(Conv2D, pooling, RNNs, Embedding, attention) are not here yet: numpy arrays reach the engine as
-tables of numbers (core.data.arrays).
+it and says what is supported; nothing is silently ignored. Layers on sequences (RNNs, Embedding,
+attention) are not here yet.
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ class KerasTensor:
         self.layer, self.sources, self.shape = layer, sources, shape
 
 
-def Input(shape: Sequence[int], name: str | None = None) -> KerasTensor:  # noqa: N802 (Keras's name)
-    """The model's input: `shape` without the batch, e.g. (2,) for rows of two numbers."""
+def channels_first(shape: Sequence[int], what: str) -> tuple[int, ...]:
+    """A Keras input shape — (features,) or an image's (H, W, C) — as the model holds it."""
     shape = tuple(int(s) for s in shape)
-    if len(shape) != 1:
-        raise TypeError(f"Input(shape={shape}): this version takes rows of numbers, shape (features,)")
-    return KerasTensor(None, [], shape)
+    if len(shape) == 1:
+        return shape
+    if len(shape) == 3 and shape[2] in (1, 3):
+        return (shape[2], shape[0], shape[1])
+    raise TypeError(f"{what}={shape}: this version takes rows of numbers (features,) or images (height, width, "
+                    "channels) with 1 or 3 channels")
+
+
+def Input(shape: Sequence[int], name: str | None = None) -> KerasTensor:  # noqa: N802 (Keras's name)
+    """The model's input: `shape` without the batch, e.g. (2,) for rows of two numbers, (28, 28, 1)
+    for grey images."""
+    return KerasTensor(None, [], channels_first(shape, "Input(shape)"))
 
 
 class Layer:
@@ -51,9 +62,7 @@ class Layer:
         self.name = name
         if input_dim is not None:
             input_shape = (int(input_dim),)
-        if input_shape is not None and len(tuple(input_shape)) != 1:
-            raise TypeError(f"input_shape={tuple(input_shape)}: this version takes rows of numbers, (features,)")
-        self.input_shape = tuple(int(s) for s in input_shape) if input_shape is not None else None
+        self.input_shape = channels_first(input_shape, "input_shape") if input_shape is not None else None
 
     def spec(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -133,14 +142,15 @@ class LayerNormalization(Layer):
 
 
 class Flatten(Layer):
-    """On rows of numbers (all this version takes) there is nothing to flatten: no layer."""
+    """Images to a row of numbers (channels first here: the order differs from Keras's, the model
+    is the same); on rows of numbers there is nothing to flatten and it is no layer."""
 
     def __init__(self, **kwargs: Any) -> None:
         _refuse_unknown("Flatten", {k: v for k, v in kwargs.items() if k not in _COMMON}, ())
         super().__init__(**kwargs)
 
     def spec(self) -> dict[str, Any]:
-        return {}
+        return {"type": "flatten"}
 
 
 class Add(Layer):
@@ -167,19 +177,87 @@ class Concatenate(Layer):
         return {"type": "concatenate"}
 
 
+def _pair(value, name: str, what: str) -> int:
+    """A Keras size given as k or (k, k): one number here (square kernels and strides)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2 or value[0] != value[1]:
+            raise TypeError(f"{name}({what}={tuple(value)}): only square sizes, k or (k, k)")
+        value = value[0]
+    return int(value)
+
+
+def _padding(value: str, name: str) -> str:
+    if value not in ("valid", "same"):
+        raise TypeError(f"{name}(padding={value!r}): use 'valid' or 'same'")
+    return value
+
+
+class Conv2D(Layer):
+    """Keras's defaults: padding "valid", no activation, glorot_uniform kernels, zero biases."""
+
+    def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", activation: str | None = None,
+                 kernel_initializer: str = "glorot_uniform", bias_initializer: str = "zeros", **kwargs: Any) -> None:
+        _refuse_unknown("Conv2D", {k: v for k, v in kwargs.items() if k not in _COMMON},
+                        ("filters", "kernel_size", "strides", "padding", "activation", "kernel_initializer",
+                         "bias_initializer"))
+        super().__init__(**kwargs)
+        self.filters, self.kernel = int(filters), _pair(kernel_size, "Conv2D", "kernel_size")
+        self.stride, self.padding = _pair(strides, "Conv2D", "strides"), _padding(padding, "Conv2D")
+        if self.padding == "same" and self.kernel % 2 == 0:
+            raise TypeError("Conv2D(padding='same') with an even kernel pads one side more in Keras; use an odd "
+                            "kernel_size here")
+        self.activation = options.activation(activation)
+        self.init, self.bias_init = options.initializer(kernel_initializer), options.initializer(bias_initializer)
+        self.regularizer = None
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": "conv2d", "filters": self.filters, "kernel": self.kernel, "stride": self.stride,
+                "padding": self.padding, "activation": self.activation, "init": self.init, "bias_init": self.bias_init}
+
+
+class _Pooling2D(Layer):
+    kind = "max_pool2d"
+
+    def __init__(self, pool_size=2, strides=None, padding: str = "valid", **kwargs: Any) -> None:
+        name = type(self).__name__
+        _refuse_unknown(name, {k: v for k, v in kwargs.items() if k not in _COMMON}, ("pool_size", "strides", "padding"))
+        super().__init__(**kwargs)
+        if _padding(padding, name) != "valid":
+            raise TypeError(f"{name}(padding='same') is not supported: pooling here uses no border")
+        self.size = _pair(pool_size, name, "pool_size")
+        self.stride = _pair(strides, name, "strides") if strides is not None else 0
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": self.kind, "kernel": self.size, "stride": self.stride}
+
+
+class MaxPooling2D(_Pooling2D):
+    kind = "max_pool2d"
+
+
+class AveragePooling2D(_Pooling2D):
+    kind = "avg_pool2d"
+
+
+class GlobalAveragePooling2D(Layer):
+    def __init__(self, **kwargs: Any) -> None:
+        _refuse_unknown("GlobalAveragePooling2D", {k: v for k, v in kwargs.items() if k not in _COMMON}, ())
+        super().__init__(**kwargs)
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": "global_avg_pool"}
+
+
 def _not_yet(name: str):
     def refuse(*args: Any, **kwargs: Any) -> Layer:
-        raise TypeError(f"{name} is not supported by this version of the Python API, which trains on rows of "
-                        "numbers: use Dense, Dropout, Activation, BatchNormalization, LayerNormalization, Add "
-                        "and Concatenate here, and build image and sequence networks in the window")
+        raise TypeError(f"{name} is not supported by this version of the Python API: use Dense, Dropout, "
+                        "Activation, BatchNormalization, LayerNormalization, Flatten, Conv2D, MaxPooling2D, "
+                        "AveragePooling2D, GlobalAveragePooling2D, Add and Concatenate here, and build sequence "
+                        "networks in the window")
     refuse.__name__ = name
     return refuse
 
 
-Conv2D = _not_yet("Conv2D")
-MaxPooling2D = _not_yet("MaxPooling2D")
-AveragePooling2D = _not_yet("AveragePooling2D")
-GlobalAveragePooling2D = _not_yet("GlobalAveragePooling2D")
 SimpleRNN = _not_yet("SimpleRNN")
 LSTM = _not_yet("LSTM")
 GRU = _not_yet("GRU")

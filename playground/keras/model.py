@@ -42,11 +42,12 @@ class Model:
         self._layers: list[Layer] = []
         self._raw: list[dict] | None = None        # the layers as the project has them (after fit or load)
         self._graph: list[tuple[Layer, list[str], str]] | None = None
-        self._input_dim: int | None = None
+        self._input_shape: tuple[int, ...] | None = None   # channels first, without the batch
         self._compiled: dict[str, Any] | None = None
         self._trainer = None
         self._module = None                        # a loaded model's torch module (no trainer yet)
         self._project = None
+        self._images = False
         self._folder = Path(tempfile.mkdtemp(prefix="playground-keras-"))
         if inputs is not None or outputs is not None:
             self._functional(inputs, outputs)
@@ -83,15 +84,24 @@ class Model:
             graph.append((tensor.layer, [names[id(s)] for s in tensor.sources], name))
         self._graph = graph
         self._layers = [layer for layer, _, _ in graph]
-        self._input_dim = inputs.shape[0]
+        self._input_shape = inputs.shape
 
     def _layer_dicts(self) -> list[dict]:
         """The project's layers: from the Keras layers (ids and inputs for the functional form)."""
         if self._raw is not None and not self._layers:
             return [dict(layer) for layer in self._raw]
+        flat = self._input_shape is None or len(self._input_shape) == 1
         if self._graph is not None:
             return [{"id": name, **layer.spec(), "inputs": inputs} for layer, inputs, name in self._graph]
-        return [layer.spec() for layer in self._layers if layer.spec()]
+        out, images = [], not flat
+        for layer in self._layers:
+            spec = layer.spec()
+            if spec["type"] == "flatten" and not images:
+                continue   # nothing to flatten in a row of numbers
+            if spec["type"] in ("flatten", "global_avg_pool"):
+                images = False
+            out.append(spec)
+        return out
 
     def _regularization(self) -> dict:
         chosen = {(d.regularizer.kind, d.regularizer.rate) if d.regularizer else None
@@ -164,23 +174,34 @@ class Model:
         return y
 
     def _inputs(self, x: Any, what: str = "x") -> np.ndarray:
+        """Rows of numbers, or images as Keras gives them (N × H × W × C; N × H × W is grey),
+        as the model takes them (images channels first)."""
         x = np.asarray(x, dtype=np.float32)
         if x.ndim == 1:
             x = x[:, None]
-        if x.ndim != 2:
-            raise ValueError(f"{what}: this version takes rows of numbers (samples × features), not an array of "
-                             f"{x.shape}; build image and sequence networks in the window")
+        expected = self._input_shape or (self._layers[0].input_shape if self._layers and self._layers[0].input_shape
+                                         else None)
+        if x.ndim == 3 and (expected is None or len(expected) == 3):
+            x = x[..., None]
+        if x.ndim == 4:
+            if x.shape[3] not in (1, 3):
+                raise ValueError(f"{what}: images come channels last (N × height × width × 1 or 3), not {x.shape}")
+            x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        elif x.ndim != 2:
+            raise ValueError(f"{what}: this version takes rows of numbers (samples × features) or images "
+                             f"(samples × height × width × channels), not an array of {x.shape}")
         if not np.isfinite(x).all():
             raise ValueError(f"{what}: contains NaN or infinite values")
-        expected = self._input_dim or (self._layers[0].input_shape[0] if self._layers and self._layers[0].input_shape
-                                       else None)
-        if expected is not None and x.shape[1] != expected:
-            raise ValueError(f"{what}: has {x.shape[1]} features per row; the model takes {expected}")
+        if expected is not None and tuple(x.shape[1:]) != tuple(expected):
+            if len(expected) == 1 and x.ndim == 2:
+                raise ValueError(f"{what}: has {x.shape[1]} features per row; the model takes {expected[0]}")
+            raise ValueError(f"{what}: samples of {x.shape[1:]} (channels first); the model takes {tuple(expected)}")
         return x
 
     def _write_data(self, x: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None) -> Path:
         path = self._folder / "data.npz"
         arrays = {"x_train": x, "y_train": y}
+        self._images = x.ndim == 4
         if val is not None:
             arrays.update(x_val=val[0], y_val=val[1])
         tmp = self._folder / "data.partial.npz"
@@ -194,7 +215,8 @@ class Model:
         compiled = self._need_compiled()
         optimizer, lr = compiled["optimizer"].to_project()
         raw = {"format": "neural-playground-project", "version": 1,
-               "data": {"dataset": "arrays", "path": str(data), "task": compiled["task"]},
+               "data": ({"dataset": "image_arrays", "path": str(data)} if self._images else
+                        {"dataset": "arrays", "path": str(data), "task": compiled["task"]}),
                "model": {"layers": self._layer_dicts()},
                "training": {"loss": compiled["loss"], "optimizer": optimizer, "learning_rate": lr,
                             "batch_size": int(batch_size), "epochs": int(epochs), "shuffle": bool(shuffle),
@@ -233,7 +255,7 @@ class Model:
                 raise ValueError(f"validation_split={validation_split} leaves no rows to train or to validate "
                                  f"of {len(x)}")
             x, y, val = x[:keep], y[:keep], (x[keep:], y[keep:])
-        self._input_dim = x.shape[1]
+        self._input_shape = tuple(x.shape[1:])
         project = self._project_for(self._write_data(x, y, val), batch_size or 32, epochs, shuffle)
         try:
             trainer = Trainer(project)
@@ -244,7 +266,7 @@ class Model:
         elif self._module is not None:
             trainer.model.load_state_dict(self._module.state_dict())
             trainer.kept.save_good()
-        trainer.test_every_epoch = True   # Keras reports val_loss for every epoch
+        trainer.test_every_epoch = True if val is not None else None   # val_loss every epoch, or nothing to validate
         self._trainer, self._project, self._module = trainer, project, None
         return self._train(trainer, epochs, verbose, list(callbacks or ()), val is not None)
 
@@ -401,11 +423,13 @@ class Model:
         from playground.core.model.shapes import analyze_model
         from playground.core.model.spec import ModelSpec
 
-        if self._input_dim is None:
+        shape = self._input_shape or (self._layers[0].input_shape if self._layers else None)
+        if shape is None:
             raise ValueError("the model does not know its input yet: give the first layer input_dim or "
                              "input_shape, or fit it")
+        self._input_shape = tuple(shape)
         spec = ModelSpec.from_dict({"layers": self._layer_dicts()})
-        analysis = analyze_model(spec, (self._input_dim,))
+        analysis = analyze_model(spec, tuple(shape))
         rows = [(f"{layer.id or f'{layer.type}_{i + 1}'} ({LAYERS[layer.type].entry.title})",
                  "(None, " + ", ".join(map(str, info.output_shape)) + ")" if info.output_shape else "?",
                  f"{info.params:,}") for i, (layer, info) in enumerate(zip(spec.layers, analysis.layers))]
@@ -462,7 +486,7 @@ class Sequential(Model):
         if layer.merge:
             raise TypeError(f"{type(layer).__name__} joins branches: use the functional form, Model(inputs, outputs)")
         if not self._layers and layer.input_shape is not None:
-            self._input_dim = layer.input_shape[0]
+            self._input_shape = layer.input_shape
         self._layers.append(layer)
 
 
@@ -493,7 +517,7 @@ def load_model(path: str | Path) -> Model:
     model._raw = [layer.to_dict() for layer in project.model.layers]
     model._module, model._project = module.eval(), project
     shape = data_info(project.data).input_shape
-    model._input_dim = shape[0] if len(shape) == 1 else None
+    model._input_shape = tuple(shape)
     training = project.training
     classify = project.data.task == "classification"
     # compiled as the project trains: its own loss and task (an mse on classes stays a classification)

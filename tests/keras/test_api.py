@@ -156,8 +156,10 @@ def test_losses_optimizers_regularizers_and_initializers_mean_what_keras_says():
 def test_what_is_not_supported_is_refused_by_name():
     with pytest.raises(TypeError, match="'kernel_constraint'"):
         layers.Dense(3, kernel_constraint="max_norm")
-    with pytest.raises(TypeError, match="Conv2D is not supported"):
-        layers.Conv2D(8, 3)
+    with pytest.raises(TypeError, match="LSTM is not supported"):
+        layers.LSTM(8)
+    with pytest.raises(TypeError, match="only square sizes"):
+        layers.Conv2D(8, (3, 5))
     with pytest.raises(TypeError, match="activation 'selu' is not supported"):
         layers.Dense(3, activation="selu")
     model = xor_model()
@@ -224,3 +226,20 @@ def test_a_dense_network_on_a_table_trains_on_the_fast_path():
     model._trainer.fast_path_ready(wait=60)
     model.fit(x, y.astype("float32"), epochs=3, verbose=0)
     assert model._trainer.path.startswith("fast path")
+
+
+def test_images_come_channels_last_as_keras_gives_them_and_train_a_cnn():
+    (x, y), (xt, yt) = datasets.digits.load_data()
+    assert x.shape[1:] == (8, 8) and x.dtype == np.uint8
+    model = Sequential([layers.Conv2D(8, 3, activation="relu", input_shape=(8, 8, 1)),   # Keras: padding valid
+                        layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x[..., None] / 16.0, y, epochs=3, batch_size=32, validation_data=(xt / 16.0, yt), verbose=0)
+    spec = model._project.model.layers
+    assert [layer.type for layer in spec] == ["conv2d", "max_pool2d", "flatten", "dense"]
+    assert spec[0].params["padding"] == "valid" and model._project.data.dataset == "image_arrays"
+    assert model._trainer.dataset.x_train.shape[1:] == (1, 8, 8)                 # held channels first
+    assert history.history["val_accuracy"][-1] > 0.6
+    assert model.predict(xt[:5] / 16.0).shape == (5, 10)                        # N × H × W: grey images
+    with pytest.raises(ValueError, match="channels last"):
+        model.predict(np.zeros((2, 8, 8, 5)))

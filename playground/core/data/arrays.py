@@ -1,6 +1,6 @@
 """A person's own numpy arrays as a data set (the Python API's `fit(X, y)` writes them): an `.npz`
-with `x_train` (rows × features, numbers) and `y_train` (one target per row), and optionally
-`x_val`, `y_val`, the validation rows. Nothing is standardized or shuffled into another split:
+with `x_train` (rows × features, numbers; for "image_arrays" images N×C×H×W) and `y_train` (one
+target per row), and optionally `x_val`, `y_val`, the validation rows. Nothing is standardized or shuffled into another split:
 the arrays train and validate as given, as Keras does. Read with the hardened .npz reader
 (core.data.files: never unpickled, sizes checked before anything is decompressed)."""
 
@@ -24,6 +24,35 @@ class ArrayTable(Encoded):
 
     train_rows: int = 0
     has_validation: bool = False
+
+
+def load_image_arrays(path: Path):
+    """Images N×C×H×W (C 1 or 3) with class numbers, as core.data.images' ImageArrays (peak 1:
+    the values are used as they are)."""
+    from playground.core.data.images import ImageArrays
+
+    name = path.name
+    arrays = read_npz(path, ("x_train", "y_train"), optional=("x_val", "y_val"))
+    parts = [("train", arrays["x_train"], arrays["y_train"])]
+    if "x_val" in arrays and "y_val" in arrays:
+        parts.append(("val", arrays["x_val"], arrays["y_val"]))
+    shape = None
+    for part, x, y in parts:
+        if x.ndim != 4 or x.shape[1] not in (1, 3) or min(x.shape) < 1:
+            raise PlaygroundError(f"{name}[x_{part}]: images must be N × channels (1 or 3) × height × width, "
+                                  f"not {x.shape}")
+        if shape is not None and x.shape[1:] != shape:
+            raise PlaygroundError(f"{name}[x_{part}]: images of {x.shape[1:]}, x_train has {shape}")
+        shape = x.shape[1:]
+        if y.reshape(-1).shape != (len(x),) or (y.dtype.kind == "f" and not np.array_equal(y, np.round(y))):
+            raise PlaygroundError(f"{name}[y_{part}]: needs one class number per image of x_{part}")
+    labels = [p[2].reshape(-1).astype(np.int64) for p in parts]
+    top = max(int(v.max()) for v in labels)
+    if min(int(v.min()) for v in labels) < 0 or top >= MAX_CLASSES:
+        raise PlaygroundError(f"{name}: class numbers must be from 0 to {MAX_CLASSES - 1}")
+    to32 = [np.ascontiguousarray(p[1], dtype=np.float32) for p in parts]
+    return ImageArrays(to32[0], labels[0], to32[1] if len(parts) > 1 else None, labels[1] if len(parts) > 1 else None,
+                       1.0, tuple(str(k) for k in range(max(2, top + 1))))
 
 
 def load_arrays(path: Path, task: str) -> ArrayTable:

@@ -83,6 +83,10 @@ def load_images(spec: DataSpec):
 
     if spec.dataset == "digits":
         return _cached("digits", spec.path or str(images.DIGITS), images.load_digits)
+    if spec.dataset == "image_arrays":
+        from playground.core.data.arrays import load_image_arrays
+
+        return _cached("image_arrays", spec.path, load_image_arrays)
     if spec.dataset == "folder":
         return _cached(f"folder{spec.image_size}x{spec.channels}", spec.path,
                        lambda path: images.load_image_folder(path, spec.image_size, spec.channels))

@@ -96,8 +96,9 @@ class Trainer(EvaluationMixin, ProbingMixin, ResumeMixin, FastPathMixin):
         # the epoch's mini-batch losses (and accuracy) instead, which costs nothing extra.
         fits_fast_path = not fastpath.plan(project, torch.device("cpu"), self.encoding, self.activation).unsupported
         self.running_train_metrics = project.data.kind != "plane" and not fits_fast_path
-        #: Measure the test split after every epoch whatever it costs (the Python API's val_loss).
-        self.test_every_epoch = False
+        #: Measure the test split after every epoch whatever it costs (True: the Python API's
+        #: val_loss), now and then (False), or never (None: the API fitting without validation rows).
+        self.test_every_epoch: bool | None = False
         self._test_seconds = 0.0  # what the last test measurement took
         self._since_test = 0.0    # training seconds since then
         self._column_means: np.ndarray | None = None
@@ -247,6 +248,8 @@ class Trainer(EvaluationMixin, ProbingMixin, ResumeMixin, FastPathMixin):
         for a run's first and last epoch; otherwise when it costs at most 1/TEST_EVAL_RATIO of
         the training time since the last measurement (the bare loop does not evaluate at all)."""
         self._since_test += seconds
+        if self.test_every_epoch is None:
+            return False
         if not self.running_train_metrics or final or not self.history or self.test_every_epoch:
             return True
         return self._since_test >= TEST_EVAL_RATIO * self._test_seconds

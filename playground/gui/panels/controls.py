@@ -35,7 +35,7 @@ def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#455a64"))
-        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "folder": "PNG", "csv": "CSV", "arrays": "npz", "sine": "∿",
+        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "folder": "PNG", "csv": "CSV", "arrays": "npz", "image_arrays": "npz", "sine": "∿",
                  "parity": "0110",
                  "chars": "abc"}.get(name, "?")
         painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
@@ -191,7 +191,7 @@ class DataPanel(QWidget):
         self._seed = data.seed
         kind = data.kind
         noisy = kind == "plane" or data.dataset == "sine"
-        arrays = data.dataset == "arrays"
+        arrays = data.dataset in ("arrays", "image_arrays")
         for widget, visible in ((self.noise, noisy), (self.features["x1"].parentWidget(), kind == "plane"),
                                 (self.steps, kind == "sequence"), (self.image_size, data.dataset == "folder"),
                                 (self.colour, data.dataset == "folder"),
