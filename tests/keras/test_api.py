@@ -243,3 +243,15 @@ def test_images_come_channels_last_as_keras_gives_them_and_train_a_cnn():
     assert model.predict(xt[:5] / 16.0).shape == (5, 10)                        # N × H × W: grey images
     with pytest.raises(ValueError, match="channels last"):
         model.predict(np.zeros((2, 8, 8, 5)))
+
+
+def test_mnist_and_cifar_files_come_back_as_keras_gives_them(tmp_path):
+    from tests.core.test_readers import cifar_folder, mnist_folder
+
+    folder, _ = mnist_folder(tmp_path, n_train=12, n_test=5)
+    (x, y), (xt, yt) = datasets.mnist.load_data(str(folder))
+    assert x.shape == (12, 28, 28) and xt.shape == (5, 28, 28) and x.dtype == np.uint8 and y.dtype == np.int64
+    (x, y), (xt, yt) = datasets.cifar10.load_data(str(cifar_folder(tmp_path, records=6)))
+    assert x.shape[1:] == (32, 32, 3) and len(x) + len(xt) > 0
+    with pytest.raises(ValueError, match="no such file|cannot|not"):
+        datasets.mnist.load_data(str(tmp_path / "nothing-here"))
