@@ -6,8 +6,10 @@ Images: `Conv2D`, `MaxPooling2D`, `AveragePooling2D`, `GlobalAveragePooling2D` o
 gives them (channels last, `input_shape=(H, W, C)`); the model holds them channels first.
 
 An argument this version does not take, or takes with another meaning, is a TypeError that names
-it and says what is supported; nothing is silently ignored. Layers on sequences (RNNs, Embedding,
-attention) are not here yet.
+it and says what is supported; nothing is silently ignored.
+
+Sequences: `SimpleRNN`, `LSTM`, `GRU` (`units`, `return_sequences`) on N × steps × features,
+`Embedding` on token ids (N × steps), and `MultiHeadAttention` as self-attention.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ class KerasTensor:
 
 
 def channels_first(shape: Sequence[int], what: str) -> tuple[int, ...]:
-    """A Keras input shape — (features,) or an image's (H, W, C) — as the model holds it."""
+    """A Keras input shape — (features,), a sequence's (steps, features) or an image's (H, W, C) —
+    as the model holds it."""
     shape = tuple(int(s) for s in shape)
-    if len(shape) == 1:
+    if len(shape) in (1, 2):
         return shape
     if len(shape) == 3 and shape[2] in (1, 3):
         return (shape[2], shape[0], shape[1])
@@ -54,6 +57,8 @@ class Layer:
     """A Keras-named layer; `spec()` is the project layer it stands for."""
 
     merge = False
+    #: What a model that starts with this layer takes: "table", "images", "sequence" or "tokens".
+    takes = "table"
 
     def __init__(self, name: str | None = None, input_shape: Sequence[int] | None = None,
                  input_dim: int | None = None) -> None:
@@ -195,6 +200,8 @@ def _padding(value: str, name: str) -> str:
 class Conv2D(Layer):
     """Keras's defaults: padding "valid", no activation, glorot_uniform kernels, zero biases."""
 
+    takes = "images"
+
     def __init__(self, filters: int, kernel_size, strides=1, padding: str = "valid", activation: str | None = None,
                  kernel_initializer: str = "glorot_uniform", bias_initializer: str = "zeros", **kwargs: Any) -> None:
         _refuse_unknown("Conv2D", {k: v for k, v in kwargs.items() if k not in _COMMON},
@@ -248,18 +255,83 @@ class GlobalAveragePooling2D(Layer):
         return {"type": "global_avg_pool"}
 
 
-def _not_yet(name: str):
-    def refuse(*args: Any, **kwargs: Any) -> Layer:
-        raise TypeError(f"{name} is not supported by this version of the Python API: use Dense, Dropout, "
-                        "Activation, BatchNormalization, LayerNormalization, Flatten, Conv2D, MaxPooling2D, "
-                        "AveragePooling2D, GlobalAveragePooling2D, Add and Concatenate here, and build sequence "
-                        "networks in the window")
-    refuse.__name__ = name
-    return refuse
+class _Recurrent(Layer):
+    kind = "rnn"
+    #: A recurrent layer reads sequences: N × steps × features.
+    takes = "sequence"
+
+    def __init__(self, units: int, return_sequences: bool = False, **kwargs: Any) -> None:
+        name = type(self).__name__
+        activation = kwargs.pop("activation", "tanh")
+        _refuse_unknown(name, {k: v for k, v in kwargs.items() if k not in _COMMON},
+                        ("units", "return_sequences") + (("activation",) if self.kind == "rnn" else ()))
+        if activation != "tanh":
+            raise TypeError(f"{name}(activation={activation!r}): the recurrent layers here use tanh")
+        super().__init__(**kwargs)
+        self.units, self.return_sequences = int(units), bool(return_sequences)
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": self.kind, "hidden": self.units, "output": "sequence" if self.return_sequences else "last"}
 
 
-SimpleRNN = _not_yet("SimpleRNN")
-LSTM = _not_yet("LSTM")
-GRU = _not_yet("GRU")
-Embedding = _not_yet("Embedding")
-MultiHeadAttention = _not_yet("MultiHeadAttention")
+class SimpleRNN(_Recurrent):
+    kind = "rnn"
+
+
+class LSTM(_Recurrent):
+    kind = "lstm"
+
+
+class GRU(_Recurrent):
+    kind = "gru"
+
+
+class Embedding(Layer):
+    """Token ids (N × steps, whole numbers 0 … input_dim − 1) to vectors of output_dim."""
+
+    takes = "tokens"
+
+    def __init__(self, input_dim: int, output_dim: int, **kwargs: Any) -> None:
+        length = kwargs.pop("input_length", None)
+        _refuse_unknown("Embedding", {k: v for k, v in kwargs.items() if k not in _COMMON},
+                        ("input_dim", "output_dim", "input_length"))
+        if length is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (int(length),)
+        shape = kwargs.pop("input_shape", None)
+        super().__init__(**kwargs)
+        self.input_shape = (int(tuple(shape)[0]), 1) if shape is not None else None
+        self.vocabulary, self.dim = int(input_dim), int(output_dim)
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": "embedding", "vocabulary": self.vocabulary, "dim": self.dim}
+
+
+class MultiHeadAttention(Layer):
+    """Self-attention over a sequence: `num_heads` heads of `key_dim` each, where key_dim × num_heads
+    must be the sequence's features (the engine's attention keeps that width). Called on one
+    tensor, or as Keras's `mha(x, x)` with the query as the value."""
+
+    takes = "sequence"
+
+    def __init__(self, num_heads: int, key_dim: int, dropout: float = 0.0, **kwargs: Any) -> None:
+        _refuse_unknown("MultiHeadAttention", {k: v for k, v in kwargs.items() if k not in _COMMON},
+                        ("num_heads", "key_dim", "dropout"))
+        super().__init__(**kwargs)
+        self.heads, self.key_dim, self.dropout = int(num_heads), int(key_dim), float(dropout)
+
+    def spec(self) -> dict[str, Any]:
+        return {"type": "self_attention", "heads": self.heads, "dropout": self.dropout}
+
+    def check(self, features: int) -> None:
+        if self.heads * self.key_dim != features:
+            raise TypeError(f"MultiHeadAttention(num_heads={self.heads}, key_dim={self.key_dim}): here the heads "
+                            f"share the sequence's {features} features, so key_dim × num_heads must be {features}")
+
+    def __call__(self, query, value=None, **kwargs: Any) -> KerasTensor:
+        if kwargs:
+            raise TypeError(f"MultiHeadAttention called with {', '.join(kwargs)}: this version attends a sequence "
+                            "to itself, mha(x) or mha(x, x)")
+        if value is not None and value is not query:
+            raise TypeError("MultiHeadAttention(query, value) with another value: this version is self-attention, "
+                            "mha(x, x)")
+        return super().__call__(query)

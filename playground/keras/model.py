@@ -47,7 +47,7 @@ class Model:
         self._trainer = None
         self._module = None                        # a loaded model's torch module (no trainer yet)
         self._project = None
-        self._images = False
+        self._images = self._sequences = False
         self._folder = Path(tempfile.mkdtemp(prefix="playground-keras-"))
         if inputs is not None or outputs is not None:
             self._functional(inputs, outputs)
@@ -173,14 +173,37 @@ class Model:
             raise ValueError(f"{what}: {compiled['keras_loss']} takes targets 0 and 1")
         return y
 
+    def _takes(self) -> str:
+        """What the model reads: "table", "images", "sequence" or "tokens" (its first layer says)."""
+        first = self._layers[0].takes if self._layers else "table"
+        if first == "tokens":
+            return first
+        shape = self._input_shape or (self._layers[0].input_shape if self._layers else None)
+        if shape:   # the declared input says it best (a dense layer may well read a sequence)
+            return {1: "table", 2: "sequence", 3: "images"}[len(shape)]
+        return first
+
     def _inputs(self, x: Any, what: str = "x") -> np.ndarray:
-        """Rows of numbers, or images as Keras gives them (N × H × W × C; N × H × W is grey),
-        as the model takes them (images channels first)."""
+        """Rows of numbers, images as Keras gives them (N × H × W × C; N × H × W is grey), sequences
+        (N × steps × features) or token ids (N × steps), as the model takes them (images channels
+        first, token ids one number per step)."""
         x = np.asarray(x, dtype=np.float32)
+        takes = self._takes()
         if x.ndim == 1:
             x = x[:, None]
         expected = self._input_shape or (self._layers[0].input_shape if self._layers and self._layers[0].input_shape
                                          else None)
+        if takes in ("sequence", "tokens"):
+            if takes == "tokens" and x.ndim == 2:
+                x = x[..., None]
+            if x.ndim != 3:
+                raise ValueError(f"{what}: {'token ids come as N × steps' if takes == 'tokens' else 'sequences come as N × steps × features'}, "
+                                 f"not an array of {x.shape}")
+            if not np.isfinite(x).all():
+                raise ValueError(f"{what}: contains NaN or infinite values")
+            if expected is not None and tuple(x.shape[1:]) != tuple(expected):
+                raise ValueError(f"{what}: sequences of {x.shape[1:]}; the model takes {tuple(expected)}")
+            return np.ascontiguousarray(x)
         if x.ndim == 3 and (expected is None or len(expected) == 3):
             x = x[..., None]
         if x.ndim == 4:
@@ -202,6 +225,7 @@ class Model:
         path = self._folder / "data.npz"
         arrays = {"x_train": x, "y_train": y}
         self._images = x.ndim == 4
+        self._sequences = x.ndim == 3
         if val is not None:
             arrays.update(x_val=val[0], y_val=val[1])
         tmp = self._folder / "data.partial.npz"
@@ -216,15 +240,32 @@ class Model:
         optimizer, lr = compiled["optimizer"].to_project()
         raw = {"format": "neural-playground-project", "version": 1,
                "data": ({"dataset": "image_arrays", "path": str(data)} if self._images else
-                        {"dataset": "arrays", "path": str(data), "task": compiled["task"]}),
+                        {"dataset": "sequence_arrays" if self._sequences else "arrays", "path": str(data),
+                         "task": compiled["task"]}),
                "model": {"layers": self._layer_dicts()},
                "training": {"loss": compiled["loss"], "optimizer": optimizer, "learning_rate": lr,
                             "batch_size": int(batch_size), "epochs": int(epochs), "shuffle": bool(shuffle),
                             "seed": 0, "device": "auto", **self._regularization()}}
         try:
-            return Project.from_dict(raw)
+            project = Project.from_dict(raw)
         except ValidationError as err:
             raise ValueError(f"the model cannot be built as given: {err}") from None
+        self._check_attention(project)
+        return project
+
+    def _check_attention(self, project) -> None:
+        """MultiHeadAttention's key_dim × num_heads against the features it attends over."""
+        from playground.core.data.sources import data_info
+        from playground.core.model.shapes import analyze_model
+        from playground.keras.layers import MultiHeadAttention
+
+        chosen = [layer for layer in self._layers if layer.spec()]
+        if not any(isinstance(layer, MultiHeadAttention) for layer in chosen):
+            return
+        infos = analyze_model(project.model, data_info(project.data).input_shape).layers
+        for layer, info in zip(chosen, infos):
+            if isinstance(layer, MultiHeadAttention) and info.input_shape:
+                layer.check(info.input_shape[-1])
 
     # ------------------------------------------------------------------ fit
 

@@ -156,8 +156,10 @@ def test_losses_optimizers_regularizers_and_initializers_mean_what_keras_says():
 def test_what_is_not_supported_is_refused_by_name():
     with pytest.raises(TypeError, match="'kernel_constraint'"):
         layers.Dense(3, kernel_constraint="max_norm")
-    with pytest.raises(TypeError, match="LSTM is not supported"):
-        layers.LSTM(8)
+    with pytest.raises(TypeError, match="'attention_axes'"):
+        layers.MultiHeadAttention(2, 8, attention_axes=(1,))
+    with pytest.raises(TypeError, match="use tanh"):
+        layers.SimpleRNN(8, activation="relu")
     with pytest.raises(TypeError, match="only square sizes"):
         layers.Conv2D(8, (3, 5))
     with pytest.raises(TypeError, match="activation 'selu' is not supported"):
@@ -255,3 +257,44 @@ def test_mnist_and_cifar_files_come_back_as_keras_gives_them(tmp_path):
     assert x.shape[1:] == (32, 32, 3) and len(x) + len(xt) > 0
     with pytest.raises(ValueError, match="no such file|cannot|not"):
         datasets.mnist.load_data(str(tmp_path / "nothing-here"))
+
+
+def test_sequences_and_token_ids_train_recurrent_layers_with_return_sequences():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 6, 3)).astype("float32")
+    y = x[:, :, 0].sum(axis=1)
+    model = Sequential([layers.SimpleRNN(8, return_sequences=True, input_shape=(6, 3)), layers.LSTM(4), layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=2, verbose=0, validation_split=0.25)
+    spec = model._project.model.layers
+    assert [(layer.type, layer.params.get("output")) for layer in spec] == [("rnn", "sequence"), ("lstm", "last"),
+                                                                            ("dense", None)]
+    assert model._project.data.dataset == "sequence_arrays" and model._project.data.task == "regression"
+    assert model.predict(x[:4]).shape == (4, 1)
+    tokens = rng.integers(0, 10, size=(200, 8))
+    parity = tokens.sum(axis=1) % 2
+    model = Sequential([layers.Embedding(10, 4, input_length=8), layers.GRU(8), layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(tokens, parity, epochs=2, verbose=0)
+    assert model._trainer.dataset.x_train.shape == (200, 8, 1) and len(history.history["accuracy"]) == 2
+    assert model._project.model.layers[0].params == {"vocabulary": 10, "dim": 4}
+    with pytest.raises(ValueError, match="N × steps"):
+        model.predict(np.zeros((2, 8, 3, 1)))
+
+
+def test_multi_head_attention_is_self_attention_whose_heads_share_the_features():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(64, 5, 8)).astype("float32")
+    y = x[:, -1, 0]
+    inputs = Input((5, 8))
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(inputs, inputs)
+    outputs = layers.Dense(1)(layers.LSTM(4)(attended))
+    model = Model(inputs, outputs)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model._project.model.layers[0].type == "self_attention" and model._project.model.layers[0].params["heads"] == 2
+    wrong = Sequential([layers.MultiHeadAttention(num_heads=2, key_dim=3, input_shape=(5, 8)), layers.Flatten(),
+                        layers.Dense(1)])
+    wrong.compile(optimizer="adam", loss="mse")
+    with pytest.raises(TypeError, match="key_dim × num_heads must be 8"):
+        wrong.fit(x, y, epochs=1, verbose=0)

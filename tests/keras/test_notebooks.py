@@ -11,7 +11,7 @@ SCRIPTS = sorted((EXAMPLES / "notebooks").glob("*.py"))
 
 
 def test_there_are_examples():
-    assert {p.name for p in SCRIPTS} >= {"xor.py", "breast_cancer.py", "digits_cnn.py"}
+    assert {p.name for p in SCRIPTS} >= {"xor.py", "breast_cancer.py", "digits_cnn.py", "sine_lstm.py"}
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)

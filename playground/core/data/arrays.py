@@ -55,6 +55,49 @@ def load_image_arrays(path: Path):
                        1.0, tuple(str(k) for k in range(max(2, top + 1))))
 
 
+@dataclass
+class SequenceArrays:
+    """Sequences N × steps × features (float32) with their targets, split as given."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    classes: tuple[str, ...]
+
+
+def load_sequence_arrays(path: Path, task: str) -> SequenceArrays:
+    name = path.name
+    arrays = read_npz(path, ("x_train", "y_train"), optional=("x_val", "y_val"))
+    parts = [("train", arrays["x_train"], arrays["y_train"])]
+    if "x_val" in arrays and "y_val" in arrays:
+        parts.append(("val", arrays["x_val"], arrays["y_val"]))
+    out, shape = [], None
+    for part, x, y in parts:
+        if x.ndim == 2:
+            x = x[..., None]   # one number per step (token ids for an embedding)
+        if x.ndim != 3 or min(x.shape) < 1:
+            raise PlaygroundError(f"{name}[x_{part}]: sequences must be N × steps × features, not {x.shape}")
+        if shape is not None and x.shape[1:] != shape:
+            raise PlaygroundError(f"{name}[x_{part}]: sequences of {x.shape[1:]}, x_train has {shape}")
+        shape = x.shape[1:]
+        if y.reshape(-1).shape != (len(x),):
+            raise PlaygroundError(f"{name}[y_{part}]: needs one target per sequence of x_{part}")
+        out.append((np.ascontiguousarray(x, dtype=np.float32), y.reshape(-1)))
+    classes: tuple[str, ...] = ()
+    if task == "classification":
+        labels = np.concatenate([y for _, y in out])
+        if (labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))) or labels.min() < 0 \
+                or labels.max() >= MAX_CLASSES:
+            raise PlaygroundError(f"{name}: a classification's targets are class numbers 0 … {MAX_CLASSES - 1}")
+        out = [(x, y.astype(np.int64)) for x, y in out]
+        classes = tuple(str(k) for k in range(max(2, int(labels.max()) + 1)))
+    else:
+        out = [(x, y.astype(np.float32)) for x, y in out]
+    val = out[1] if len(out) > 1 else (None, None)
+    return SequenceArrays(out[0][0], out[0][1], val[0], val[1], classes)
+
+
 def load_arrays(path: Path, task: str) -> ArrayTable:
     name = path.name
     arrays = read_npz(path, ("x_train", "y_train"), optional=("x_val", "y_val"))

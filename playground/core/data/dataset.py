@@ -65,7 +65,12 @@ def make_dataset(spec: DataSpec) -> Dataset:
 
 def _sequence(spec: DataSpec) -> Dataset:
     from playground.core.data.sequences import GENERATORS
-    from playground.core.data.sources import data_info
+    from playground.core.data.sources import data_info, load_sequences
+
+    if spec.dataset == "sequence_arrays":   # as given: the training sequences, then the validation ones
+        arrays, info = load_sequences(spec), data_info(spec)
+        x_test, y_test = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else (arrays.x_train, arrays.y_train)
+        return Dataset(spec, None, None, arrays.x_train, x_test, arrays.y_train, y_test, info.classes, info.class_names)
 
     rng = np.random.default_rng(spec.seed)
     x, y = GENERATORS[spec.dataset](spec.samples, spec.steps, spec.noise, rng)

@@ -94,6 +94,13 @@ def load_images(spec: DataSpec):
     return _cached(spec.dataset, spec.path, loader)
 
 
+def load_sequences(spec: DataSpec):
+    """A person's own sequences (core.data.arrays), read once and kept."""
+    from playground.core.data.arrays import load_sequence_arrays
+
+    return _cached(f"sequence_arrays:{spec.task}", spec.path, lambda path: load_sequence_arrays(path, spec.task))
+
+
 def load_table(spec: DataSpec):
     from playground.core.data import table
 
@@ -117,6 +124,10 @@ def data_info(spec: DataSpec) -> DataInfo:
         names = arrays.class_names or tuple(str(i) for i in range(max(10, int(arrays.y_train.max()) + 1)))
         total = len(arrays.x_train) + (0 if arrays.x_test is None else len(arrays.x_test))
         return DataInfo(arrays.shape, len(names), names, total)
+    if spec.dataset == "sequence_arrays":
+        arrays = load_sequences(spec)
+        total = len(arrays.x_train) + (0 if arrays.x_val is None else len(arrays.x_val))
+        return DataInfo(tuple(arrays.x_train.shape[1:]), len(arrays.classes), arrays.classes, total)
     if spec.kind == "sequence":
         from playground.core.data.sequences import VOCABULARY
 

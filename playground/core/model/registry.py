@@ -235,6 +235,10 @@ DATASETS: dict[str, Entry] = {e.name: e for e in [
           ".npz with x_train (N × C × H × W), y_train (class numbers) and optionally x_val, y_val; used as given.",
           "x = x_train, validation = x_val", extra={"kind": "images", "task": "classification", "classes": 0,
                                                    "samples": 0}),
+    Entry("sequence_arrays", "Numpy sequences", "Your own sequences from Python (the Keras-style API saves "
+          "them): an .npz with x_train (N × steps × features), y_train and optionally x_val, y_val; used as given.",
+          "x = x_train, validation = x_val", extra={"kind": "sequence", "task": "regression", "classes": 0,
+                                                   "samples": 0, "steps": 0}),
     Entry("csv", "CSV table", "Your own table: pick the target column and the feature columns; "
           "numbers are standardized, text columns one-hot encoded.", "x = standardized columns",
           extra={"kind": "table", "task": "classification", "classes": 0, "samples": 0}),

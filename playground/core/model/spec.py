@@ -93,17 +93,17 @@ class DataSpec:
         keys = {"plane": ["samples", "noise", "features"],
                 "images": ["samples", "path"] + (["image_size", "channels"] if name == "folder" else []),
                 "table": ["samples", "path", "task"] + ([] if name == "arrays" else ["target", "columns"]),
-                "sequence": ["samples", "noise", "steps"]}[kind]
+                "sequence": ["samples", "path", "task"] if name == "sequence_arrays" else ["samples", "noise", "steps"]}[kind]
         check_unknown_keys(raw, ["dataset", "train_fraction", "seed"] + keys, path)
         default_samples = entry.extra["samples"]
-        generated = kind in ("plane", "sequence")
+        generated = kind == "plane" or (kind == "sequence" and name != "sequence_arrays")
         samples = check_number(raw.get("samples", default_samples), f"{path}.samples", integer=True,
                                low=4 if generated else 0, high=MAX_SAMPLES)
         if not generated and 0 < samples < 4:
             raise ValidationError(f"{path}.samples", f"must be 0 (all) or at least 4, not {samples}")
         noise = check_number(raw.get("noise", 0.0), f"{path}.noise", integer=False, low=0.0, high=0.5)
         steps = 0
-        if kind == "sequence":
+        if kind == "sequence" and generated:
             steps = int(check_number(raw.get("steps", entry.extra["steps"]), f"{path}.steps", integer=True,
                                      low=2, high=4096))
         fraction = check_number(raw.get("train_fraction", 0.5 if kind == "plane" else 0.8),
@@ -117,11 +117,15 @@ class DataSpec:
         seed = _seed(raw.get("seed", 1), f"{path}.seed")
         features = _features(raw.get("features", ["x1", "x2"]), f"{path}.features") if kind == "plane" else []
         file = ""
-        if kind in ("images", "table") and (name != "digits" or "path" in raw):
+        if (kind in ("images", "table") or name == "sequence_arrays") and (name != "digits" or "path" in raw):
             file = raw.get("path", "")
             if not isinstance(file, str) or not file.strip() or "\x00" in file:
                 raise ValidationError(f"{path}.path", f"choose the file or folder to read the {entry.title} from")
         target, columns, task = "", [], entry.extra["task"]
+        if name == "sequence_arrays":
+            task = raw.get("task", "regression")
+            if task not in ("classification", "regression"):
+                raise ValidationError(f"{path}.task", f"must be classification or regression, not {task!r}")
         if kind == "table":
             target = raw.get("target", "")
             if name != "arrays" and (not isinstance(target, str) or not target):
@@ -145,16 +149,17 @@ class DataSpec:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"dataset": self.dataset, "samples": self.samples}
-        if self.kind in ("plane", "sequence"):
+        generated = self.kind == "plane" or (self.kind == "sequence" and self.dataset != "sequence_arrays")
+        if generated:
             out["noise"] = self.noise
-        if self.kind == "sequence":
+        if self.kind == "sequence" and generated:
             out["steps"] = self.steps
         out.update({"train_fraction": self.train_fraction, "seed": self.seed})
         if self.kind == "plane":
             out["features"] = list(self.features)
         if self.path:
             out["path"] = self.path
-        if self.dataset == "arrays":
+        if self.dataset in ("arrays", "sequence_arrays"):
             out["task"] = self.task
         elif self.kind == "table":
             out.update({"target": self.target, "columns": list(self.columns), "task": self.task})

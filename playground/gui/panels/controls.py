@@ -35,7 +35,7 @@ def dataset_thumbnail(name: str, size: int = THUMBNAIL) -> QPixmap:
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor("#455a64"))
-        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "folder": "PNG", "csv": "CSV", "arrays": "npz", "image_arrays": "npz", "sine": "∿",
+        glyph = {"digits": "8×8", "mnist": "28²", "cifar10": "RGB", "folder": "PNG", "csv": "CSV", "arrays": "npz", "image_arrays": "npz", "sequence_arrays": "npz", "sine": "∿",
                  "parity": "0110",
                  "chars": "abc"}.get(name, "?")
         painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, glyph)
@@ -191,14 +191,15 @@ class DataPanel(QWidget):
         self._seed = data.seed
         kind = data.kind
         noisy = kind == "plane" or data.dataset == "sine"
-        arrays = data.dataset in ("arrays", "image_arrays")
+        arrays = data.dataset in ("arrays", "image_arrays", "sequence_arrays")
         for widget, visible in ((self.noise, noisy), (self.features["x1"].parentWidget(), kind == "plane"),
-                                (self.steps, kind == "sequence"), (self.image_size, data.dataset == "folder"),
+                                (self.steps, kind == "sequence" and not arrays), (self.image_size, data.dataset == "folder"),
                                 (self.colour, data.dataset == "folder"),
-                                (self.path, kind in ("images", "table")),
+                                (self.path, kind in ("images", "table") or data.dataset == "sequence_arrays"),
                                 (self.target, kind == "table" and not arrays), (self.columns, kind == "table" and not arrays),
                                 (self.ratio, not arrays),   # a person's arrays come split already
-                                (self.task, kind == "table"), (self.regenerate, kind == "plane")):
+                                (self.task, kind == "table" or data.dataset == "sequence_arrays"),
+                                (self.regenerate, kind == "plane")):
             row = widget if self.form.indexOf(widget) >= 0 else widget.parentWidget()
             self.form.setRowVisible(row, visible)
         with _Blocked(self.steps, self.image_size, self.colour):
@@ -224,7 +225,7 @@ class DataPanel(QWidget):
                 item.setCheckState(Qt.CheckState.Checked if not data.columns or name in data.columns
                                    else Qt.CheckState.Unchecked)
                 self.columns.addItem(item)
-        generated = kind in ("plane", "sequence")
+        generated = kind == "plane" or (kind == "sequence" and not arrays)
         self.samples.setMinimum(10 if generated else 0)
         self.samples.setSpecialValueText("" if generated else "all")
         with _Blocked(self.dataset, self.noise, self.ratio, self.samples, *self.features.values()):
