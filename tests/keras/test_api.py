@@ -298,3 +298,44 @@ def test_multi_head_attention_is_self_attention_whose_heads_share_the_features()
     wrong.compile(optimizer="adam", loss="mse")
     with pytest.raises(TypeError, match="key_dim × num_heads must be 8"):
         wrong.fit(x, y, epochs=1, verbose=0)
+
+
+def test_every_other_layer_optimizer_loss_and_fit_argument_maps_as_documented(tmp_path, capsys):
+    from playground.keras import Adagrad, AdamW, RMSprop
+
+    x, y = table(64)
+    model = Sequential([layers.Dense(6, input_dim=8), layers.Activation("relu"), layers.BatchNormalization(momentum=0.9,
+                        epsilon=0.01), layers.Dropout(0.25), layers.LayerNormalization(epsilon=0.001),
+                        layers.Dense(1, activation="tanh")])
+    expectations = [(RMSprop(learning_rate=0.002, rho=0.8), {"name": "rmsprop", "alpha": 0.8}, 0.002),
+                    (Adagrad(learning_rate=0.05), {"name": "adagrad"}, 0.05),
+                    (AdamW(weight_decay=0.1), {"name": "adamw", "weight_decay": 0.1}, 0.001),
+                    ("sgd", {"name": "sgd"}, 0.01)]
+    for optimizer, wanted, rate in expectations:
+        model.compile(optimizer=optimizer, loss="hinge", metrics=["accuracy"])
+        model.fit(x, y, epochs=1, verbose=0, shuffle=False)
+        training = model._project.training
+        assert all(training.optimizer[k] == v for k, v in wanted.items()) and training.learning_rate == rate
+    spec = model._project.model.layers
+    assert [layer.type for layer in spec] == ["dense", "activation", "batch_norm", "dropout", "layer_norm", "dense"]
+    assert spec[2].params == {"momentum": pytest.approx(0.1), "eps": 0.01} and spec[3].params["rate"] == 0.25
+    assert model._project.training.loss["name"] == "hinge" and model._project.training.shuffle is False
+    for loss, name in (("mae", "mae"), ("huber", "huber"), ("mean_squared_error", "mse")):
+        model.compile(optimizer="sgd", loss=loss, metrics=["mse"])
+        history = model.fit(x, y.astype("float32"), epochs=1, verbose=2)
+        assert model._project.training.loss["name"] == name and "mse" in history.history
+    assert "Epoch 1/1 - loss:" in capsys.readouterr().out
+    model.compile(optimizer="sgd", loss="mse")
+    assert isinstance(model.evaluate(x, y), float)                                   # no metrics: a scalar
+    model.fit(x, y, epochs=2, verbose=1)
+    assert "epoch" in capsys.readouterr().err                                        # tqdm's bar
+    images = Sequential([layers.AveragePooling2D(pool_size=2, strides=1, input_shape=(4, 4, 1)), layers.Flatten(),
+                         layers.Dense(2, activation="softmax")])
+    images.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    images.fit(np.random.default_rng(0).random((20, 4, 4, 1)), np.arange(20) % 2, epochs=1, verbose=0)
+    pool = images._project.model.layers[0]
+    assert (pool.type, pool.params["kernel"], pool.params["stride"]) == ("avg_pool2d", 2, 1)
+    best = callbacks.ModelCheckpoint(str(tmp_path / "best.json"), monitor="val_loss", save_best_only=True)
+    images.fit(np.random.default_rng(1).random((20, 4, 4, 1)), np.arange(20) % 2, epochs=3, verbose=0,
+               validation_split=0.5, callbacks=[best])
+    assert (tmp_path / "best.json").is_file() and best.best is not None
