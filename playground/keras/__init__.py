@@ -4,7 +4,8 @@
 
 from playground.keras import callbacks, datasets, layers
 from playground.keras.layers import Input
-from playground.keras.model import Model, Sequential, load_model
+from playground.keras.loading import load_model
+from playground.keras.model import Model, Sequential
 from playground.keras.options import SGD, Adagrad, Adam, AdamW, RMSprop, l1, l2
 
 __all__ = ["Input", "Model", "Sequential", "load_model", "layers", "callbacks", "datasets", "SGD", "Adam",

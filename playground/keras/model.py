@@ -12,7 +12,6 @@ the mean of the epoch's batch losses otherwise; optimizer state carries over bet
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,13 +22,14 @@ import numpy as np
 
 from playground.core.errors import PlaygroundError, ValidationError
 from playground.keras import options
-from playground.keras.callbacks import Callback, EpochHook, History
+from playground.keras.callbacks import Callback, History
+from playground.keras.files import print_summary, save_model
+from playground.keras.fitting import train
+from playground.keras.inputs import prepare_inputs, prepare_targets
 from playground.keras.layers import Dense, KerasTensor, Layer
 
 _FIT_ARGS = ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data",
              "shuffle")
-_LOSS_NAMES = {"mse": "mse", "mae": "mae", "huber": "huber", "bce": "binary_crossentropy",
-               "cross_entropy": "sparse_categorical_crossentropy", "hinge": "hinge"}
 
 
 class Model:
@@ -158,20 +158,12 @@ class Model:
     # ------------------------------------------------------------------ data and the project
 
     def _targets(self, y: Any, rows: int, what: str) -> np.ndarray:
-        compiled = self._need_compiled()
-        y = np.asarray(y)
-        if compiled["targets"] == "onehot":
-            if y.ndim != 2:
-                raise ValueError(f"{what}: categorical_crossentropy takes one-hot targets (rows × classes), not "
-                                 f"an array of {y.shape}; for class numbers use sparse_categorical_crossentropy")
-            y = y.argmax(axis=1)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.ndim != 1 or len(y) != rows:
-            raise ValueError(f"{what}: needs one target per row ({rows}), not an array of {y.shape}")
-        if compiled["loss"] in ("bce", "hinge") and not np.isin(y, (0, 1)).all():
-            raise ValueError(f"{what}: {compiled['keras_loss']} takes targets 0 and 1")
-        return y
+        return prepare_targets(y, self._need_compiled(), rows, what)
+
+    def _inputs(self, x: Any, what: str = "x") -> np.ndarray:
+        expected = self._input_shape or (self._layers[0].input_shape if self._layers and self._layers[0].input_shape
+                                         else None)
+        return prepare_inputs(x, self._takes(), expected, what)
 
     def _takes(self) -> str:
         """What the model reads: "table", "images", "sequence" or "tokens" (its first layer says)."""
@@ -182,44 +174,6 @@ class Model:
         if shape:   # the declared input says it best (a dense layer may well read a sequence)
             return {1: "table", 2: "sequence", 3: "images"}[len(shape)]
         return first
-
-    def _inputs(self, x: Any, what: str = "x") -> np.ndarray:
-        """Rows of numbers, images as Keras gives them (N × H × W × C; N × H × W is grey), sequences
-        (N × steps × features) or token ids (N × steps), as the model takes them (images channels
-        first, token ids one number per step)."""
-        x = np.asarray(x, dtype=np.float32)
-        takes = self._takes()
-        if x.ndim == 1:
-            x = x[:, None]
-        expected = self._input_shape or (self._layers[0].input_shape if self._layers and self._layers[0].input_shape
-                                         else None)
-        if takes in ("sequence", "tokens"):
-            if takes == "tokens" and x.ndim == 2:
-                x = x[..., None]
-            if x.ndim != 3:
-                raise ValueError(f"{what}: {'token ids come as N × steps' if takes == 'tokens' else 'sequences come as N × steps × features'}, "
-                                 f"not an array of {x.shape}")
-            if not np.isfinite(x).all():
-                raise ValueError(f"{what}: contains NaN or infinite values")
-            if expected is not None and tuple(x.shape[1:]) != tuple(expected):
-                raise ValueError(f"{what}: sequences of {x.shape[1:]}; the model takes {tuple(expected)}")
-            return np.ascontiguousarray(x)
-        if x.ndim == 3 and (expected is None or len(expected) == 3):
-            x = x[..., None]
-        if x.ndim == 4:
-            if x.shape[3] not in (1, 3):
-                raise ValueError(f"{what}: images come channels last (N × height × width × 1 or 3), not {x.shape}")
-            x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-        elif x.ndim != 2:
-            raise ValueError(f"{what}: this version takes rows of numbers (samples × features) or images "
-                             f"(samples × height × width × channels), not an array of {x.shape}")
-        if not np.isfinite(x).all():
-            raise ValueError(f"{what}: contains NaN or infinite values")
-        if expected is not None and tuple(x.shape[1:]) != tuple(expected):
-            if len(expected) == 1 and x.ndim == 2:
-                raise ValueError(f"{what}: has {x.shape[1]} features per row; the model takes {expected[0]}")
-            raise ValueError(f"{what}: samples of {x.shape[1:]} (channels first); the model takes {tuple(expected)}")
-        return x
 
     def _write_data(self, x: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None) -> Path:
         path = self._folder / "data.npz"
@@ -309,73 +263,7 @@ class Model:
             trainer.kept.save_good()
         trainer.test_every_epoch = True if val is not None else None   # val_loss every epoch, or nothing to validate
         self._trainer, self._project, self._module = trainer, project, None
-        return self._train(trainer, epochs, verbose, list(callbacks or ()), val is not None)
-
-    def _train(self, trainer, epochs: int, verbose: int | str, callbacks: list[Callback], validating: bool) -> History:
-        history = History()
-        history.params = {"epochs": epochs, "verbose": verbose}
-        for callback in [history, *callbacks]:
-            callback.set_model(self)
-        verbose = 1 if verbose == "auto" else int(verbose)
-        bar = None
-        if verbose == 1:
-            from tqdm import tqdm
-
-            bar = tqdm(total=epochs, unit="epoch", leave=True)
-        start_epoch, count = trainer.epoch, [0]
-        self.stop_training = False
-
-        def on_epoch(trainer, snapshot) -> bool:
-            epoch = count[0]
-            logs = self._logs(snapshot, validating)
-            for callback in [history, *callbacks]:
-                callback.on_epoch_end(epoch, logs)
-            count[0] += 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
-            elif verbose == 2:
-                print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
-            if not self.stop_training and count[0] < epochs:
-                for callback in callbacks:
-                    callback.on_epoch_begin(count[0], logs)
-            return self.stop_training
-
-        for callback in [history, *callbacks]:
-            callback.on_train_begin()
-        for callback in callbacks:
-            callback.on_epoch_begin(0)
-        try:
-            trainer.run(epochs, [EpochHook(on_epoch, exact=bool(callbacks))])
-        except KeyboardInterrupt:
-            print(f"\nStopped at epoch {trainer.epoch - start_epoch} of {epochs}; the weights are kept.",
-                  file=sys.stderr)
-        finally:
-            if bar is not None:
-                bar.close()
-        for callback in [history, *callbacks]:
-            callback.on_train_end()
-        if trainer.history and trainer.history[-1].kind == "diverged":
-            print("Training diverged (the loss became NaN or infinite); the last good weights are kept.",
-                  file=sys.stderr)
-        return history
-
-    def _logs(self, snapshot, validating: bool) -> dict[str, float]:
-        metrics = self._need_compiled()["metrics"]
-        logs = {"loss": float(snapshot.train_loss)}
-        if "accuracy" in metrics and snapshot.train_accuracy is not None:
-            logs["accuracy"] = float(snapshot.train_accuracy)
-        extra = [m for m in metrics if m in ("mae", "mse")]
-        if extra:
-            logs.update(self._regression_metrics(extra, self._trainer.x_train, self._trainer.dataset.y_train))
-        if validating:
-            logs["val_loss"] = float(snapshot.test_loss)
-            if "accuracy" in metrics and snapshot.test_accuracy is not None:
-                logs["val_accuracy"] = float(snapshot.test_accuracy)
-            if extra:
-                logs.update({f"val_{k}": v for k, v in self._regression_metrics(
-                    extra, self._trainer.x_test, self._trainer.dataset.y_test).items()})
-        return logs
+        return train(self, trainer, epochs, verbose, list(callbacks or ()), val is not None)
 
     # ------------------------------------------------------------------ using the model
 
@@ -460,52 +348,12 @@ class Model:
 
     def summary(self) -> None:
         """The layers with their output shapes and parameter counts, as Keras prints them."""
-        from playground.core.model.layers import LAYERS
-        from playground.core.model.shapes import analyze_model
-        from playground.core.model.spec import ModelSpec
-
-        shape = self._input_shape or (self._layers[0].input_shape if self._layers else None)
-        if shape is None:
-            raise ValueError("the model does not know its input yet: give the first layer input_dim or "
-                             "input_shape, or fit it")
-        self._input_shape = tuple(shape)
-        spec = ModelSpec.from_dict({"layers": self._layer_dicts()})
-        analysis = analyze_model(spec, tuple(shape))
-        rows = [(f"{layer.id or f'{layer.type}_{i + 1}'} ({LAYERS[layer.type].entry.title})",
-                 "(None, " + ", ".join(map(str, info.output_shape)) + ")" if info.output_shape else "?",
-                 f"{info.params:,}") for i, (layer, info) in enumerate(zip(spec.layers, analysis.layers))]
-        width = [max(len(r[k]) for r in rows + [("Layer (type)", "Output Shape", "Param #")]) + 2 for k in range(3)]
-        line = "─" * sum(width)
-        print(f'Model: "{self.name}"\n{line}')
-        print("".join(text.ljust(w) for text, w in zip(("Layer (type)", "Output Shape", "Param #"), width)))
-        print(line)
-        for row in rows:
-            print("".join(text.ljust(w) for text, w in zip(row, width)))
-        print(f"{line}\n Total params: {analysis.total_params:,}")
-        if analysis.error is not None:
-            print(f" ⚠ {analysis.error}")
-
-    # ------------------------------------------------------------------ files and the window
+        print_summary(self)
 
     def save(self, path: str | Path) -> Path:
         """The project (with its weights and the arrays it was fit on, beside it) at `path`:
         `playground PATH` opens it and `playground train PATH` trains it."""
-        from dataclasses import replace
-
-        from playground.core.io.project import save_project
-
-        if self._trainer is None or self._project is None:
-            raise RuntimeError("fit the model before saving it: the project names the arrays it was fit on")
-        path = Path(path)
-        if path.suffix != ".json":
-            path = path.with_suffix(".json")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = path.with_suffix(".npz")
-        shutil.copyfile(self._project.data.path, data.with_suffix(".partial.npz"))
-        data.with_suffix(".partial.npz").replace(data)
-        project = replace(self._project, data=replace(self._project.data, path=data.name))
-        save_project(project, path, self._trainer.state())
-        return path
+        return save_model(self, path)
 
     def show(self) -> subprocess.Popen:
         """Open the window on this model and its data (a fitted model: its weights too)."""
@@ -530,41 +378,3 @@ class Sequential(Model):
             self._input_shape = layer.input_shape
         self._layers.append(layer)
 
-
-def load_model(path: str | Path) -> Model:
-    """A project file (with its weights, when it has them) or a run folder, compiled as it was
-    trained. Layers read back stay the project's (they need not be Keras-named ones)."""
-    from playground.core.io.project import load_project, load_state
-    from playground.core.model.build import build_model
-    from playground.core.data.sources import data_info
-
-    path = Path(path)
-    try:
-        if path.is_dir():
-            from playground.core.io.rundir import load_run
-
-            run = load_run(path)
-            project, module = run.project, run.model
-        else:
-            project = load_project(path)
-            module = build_model(project.model, data_info(project.data).input_shape)
-            state = load_state(path, project)
-            if state is not None:
-                module.load_state_dict({k[len("model."):]: v for k, v in state.tensors.items()
-                                        if k.startswith("model.")})
-    except PlaygroundError as err:
-        raise ValueError(str(err)) from None
-    model = Model(name=path.stem or "model")
-    model._raw = [layer.to_dict() for layer in project.model.layers]
-    model._module, model._project = module.eval(), project
-    shape = data_info(project.data).input_shape
-    model._input_shape = tuple(shape)
-    training = project.training
-    classify = project.data.task == "classification"
-    # compiled as the project trains: its own loss and task (an mse on classes stays a classification)
-    model._compiled = {"loss": training.loss["name"], "keras_loss": _LOSS_NAMES.get(training.loss["name"], "mse"),
-                       "task": project.data.task, "targets": "classes" if classify else "values",
-                       "optimizer": options.Optimizer(training.optimizer["name"], training.learning_rate,
-                                                      {k: v for k, v in training.optimizer.items() if k != "name"}),
-                       "metrics": ["accuracy"] if classify else []}
-    return model
