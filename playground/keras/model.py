@@ -48,9 +48,16 @@ class Model:
         self._module = None                        # a loaded model's torch module (no trainer yet)
         self._project = None
         self._images = self._sequences = False
-        self._folder = Path(tempfile.mkdtemp(prefix="playground-keras-"))
+        self._work: Path | None = None
         if inputs is not None or outputs is not None:
             self._functional(inputs, outputs)
+
+    @property
+    def _folder(self) -> Path:
+        """Where fit keeps the arrays it trains on (a temporary folder, made on first use)."""
+        if self._work is None:
+            self._work = Path(tempfile.mkdtemp(prefix="playground-keras-"))
+        return self._work
 
     # ------------------------------------------------------------------ the network
 

@@ -150,10 +150,11 @@ def code_names(layers: Sequence[Any], reserved: frozenset[str] = frozenset()) ->
     """A Python identifier per layer for generated code: its id, else layer<N> (1-based), made
     unique and kept off `reserved` (names an nn.Module already has) with a trailing _."""
     taken: set[str] = set()
+    ids = {layer.id for layer in layers if layer.id}
     out = []
     for i, layer in enumerate(layers):
         name = layer.id or f"layer{i + 1}"
-        while name in taken or name in reserved or (not layer.id and name in {l.id for l in layers}):
+        while name in taken or name in reserved or (not layer.id and name in ids):
             name += "_"
         taken.add(name)
         out.append(name)

@@ -60,6 +60,7 @@ class GraphCanvas(QWidget):
         self.space_held = False
         self._fit_pending = True
         self._detailed = True
+        self._drawn: tuple | None = None   # what the scene shows (set_project)
         self.status = QLabel(objectName="graphStatus")
         self.status.setWordWrap(True)
         bar = QHBoxLayout()
@@ -84,7 +85,14 @@ class GraphCanvas(QWidget):
     # ------------------------------------------------------------------ showing a project
 
     def set_project(self, project: Project, analysis: Analysis) -> None:
-        """Draw the project's graph: blocks where the file places them (else the automatic layout)."""
+        """Draw the project's graph: blocks where the file places them (else the automatic layout).
+        A change the drawing does not show (a learning rate typed, say) draws nothing again."""
+        drawn = (repr(project.model), repr(project.data), repr(project.training.loss), repr(analysis.layers),
+                 str(analysis.error), analysis.pending, tuple(w.message for w in analysis.warnings))
+        if drawn == self._drawn:
+            self.project = project
+            return
+        self._drawn = drawn
         chosen = {b.index for b in self.selected_blocks()}
         self.scene.blockSignals(True)
         self.scene.clear()
@@ -247,6 +255,7 @@ class GraphCanvas(QWidget):
             if i >= 0:
                 pos = block.pos() + (nudge if i in chosen else QPointF())
                 positions[i] = (pos.x(), pos.y())
+        self._drawn = None   # the scene has moved ahead of the project: draw whatever comes back
         self.moveRequested.emit(positions)
 
     def handle_drop(self, mime: QMimeData, at: QPointF) -> bool:

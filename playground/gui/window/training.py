@@ -109,8 +109,9 @@ class TrainingControls:
             self.confusion_view.set_matrix(update.confusion)
         if update.statistics is not None:
             self.histogram_view.add(update.epoch, update.statistics)
-        if update.blocks is not None:
-            self.graph_canvas.set_statistics(update.blocks)
+        trained = self.worker.trained_project
+        if update.blocks is not None and trained is not None and trained.same_architecture(self.document.project):
+            self.graph_canvas.set_statistics(update.blocks)   # (not another network's, while this one is drawn)
         if update.samples is not None:
             self.sample_view.set_samples(update.samples)
         if update.attention:
